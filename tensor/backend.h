@@ -1,0 +1,103 @@
+// The primitive list every backend exports under the same names: memory, fills, random streams,
+// elementwise maps, row reductions, softmax, GEMM, im2col/col2im. The front-end ops (ops_*.cpp)
+// check shapes and record autograd nodes, then call these on raw device pointers. A backend that
+// lacks a primitive inherits the default, which throws naming the primitive and the device.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "tensor/device.h"
+#include "tensor/shape.h"
+
+namespace murine {
+
+// y = f(x) elementwise; p0, p1 are the op's scalar parameters where it has them.
+enum class UnaryOp {
+  Neg, Exp, Log, Sqrt, Abs, Sign,
+  PowScalar,   // x^p0
+  Clip,        // min(max(x, p0), p1)
+  Relu, LeakyRelu /* slope p0 */, Sigmoid, Tanh, Silu, Softplus,
+  AddScalar,   // x + p0
+  MulScalar,   // x * p0
+};
+const char* unary_op_name(UnaryOp op);
+
+// out = a ∘ b with both read through broadcast strides (0 on broadcast dims).
+enum class BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Lt, Le, Gt, Ge, Eq, Ne };
+const char* binary_op_name(BinaryOp op);
+
+enum class ReduceOp { Sum, Max };
+
+// One 2-D convolution's geometry for im2col/col2im on a single image (C, H, W).
+// The column matrix is (C·kh·kw, out_h·out_w), row index (c, i, j), column index (oy, ox).
+struct ConvGeometry {
+  int64_t channels, height, width;
+  int64_t kernel_h, kernel_w;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t out_h() const { return (height + pad_top + pad_bottom - dilation_h * (kernel_h - 1) - 1) / stride_h + 1; }
+  int64_t out_w() const { return (width + pad_left + pad_right - dilation_w * (kernel_w - 1) - 1) / stride_w + 1; }
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Device device() const = 0;
+  // False when the backend is compiled in but cannot run here (no GPU visible).
+  virtual bool available() const { return true; }
+
+  // Memory (bytes). copy_* move between host memory and this device.
+  virtual void* allocate(size_t bytes) = 0;
+  virtual void deallocate(void* ptr, size_t bytes) = 0;
+  virtual void copy_from_host(void* dst, const void* src, size_t bytes) = 0;
+  virtual void copy_to_host(void* dst, const void* src, size_t bytes) = 0;
+  virtual void copy(void* dst, const void* src, size_t bytes) = 0;
+
+  // Fills. Random streams are Philox4x32-10 (tensor/philox.h): element i of a draw is a pure
+  // function of (seed, offset, i), so every backend produces the same numbers.
+  virtual void fill(float* out, int64_t n, float value);
+  virtual void arange(float* out, int64_t n, float start, float step);
+  virtual void rand_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset);
+  virtual void rand_normal(float* out, int64_t n, uint64_t seed, uint64_t offset);
+
+  // Elementwise maps.
+  virtual void unary(UnaryOp op, float* out, const float* x, int64_t n, float p0, float p1);
+  // gx = gy · f'(x) in one pass; y = f(x) is passed for ops whose derivative reads it.
+  virtual void unary_backward(UnaryOp op, float* gx, const float* x, const float* y, const float* gy,
+                              int64_t n, float p0, float p1);
+  virtual void binary(BinaryOp op, float* out, const Shape& out_shape, const float* a,
+                      const Shape& a_strides, const float* b, const Shape& b_strides);
+  virtual void where(float* out, const Shape& out_shape, const float* cond, const Shape& cond_strides,
+                     const float* a, const Shape& a_strides, const float* b, const Shape& b_strides);
+  // dst[i] = src[i] over `shape`, each side addressed by its own strides (elements). Permute, slice,
+  // concat, pad and broadcast_to are all this one primitive.
+  virtual void strided_copy(float* dst, const Shape& dst_strides, const float* src,
+                            const Shape& src_strides, const Shape& shape);
+
+  // out[r] = reduce(in[r, 0..cols)) for a row-major (rows, cols) matrix.
+  virtual void reduce_rows(ReduceOp op, float* out, const float* in, int64_t rows, int64_t cols);
+  // Softmax (or log-softmax) over the middle axis of a contiguous (outer, n, inner) block.
+  virtual void softmax(float* out, const float* in, int64_t outer, int64_t n, int64_t inner, bool log);
+
+  // C = alpha·op(A)·op(B) + beta·C, row-major, for `batch` matrices spaced by the given strides.
+  virtual void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                    const float* a, int64_t lda, int64_t stride_a, const float* b, int64_t ldb,
+                    int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c, int64_t batch);
+
+  // Convolution lowering for one image; col2im accumulates (+=) into img.
+  virtual void im2col(const ConvGeometry& g, const float* img, float* col);
+  virtual void col2im(const ConvGeometry& g, const float* col, float* img);
+
+  // Blocks until queued work on this device is done (a no-op on the CPU).
+  virtual void synchronize() {}
+};
+
+// The backend for a device; throws when that backend was not built or cannot run here.
+Backend& backend(Device device);
+// Whether `device` can run tensors now (CUDA: built with CUDA=1 and a GPU is visible).
+bool device_available(Device device);
+// Called once, at static-initialisation time, by the CUDA build (cuda/cuda_backend.cu).
+void register_backend(Backend* backend);
+
+}  // namespace murine

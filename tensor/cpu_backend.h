@@ -1,0 +1,46 @@
+// The CPU backend: the readable oracle every other backend is checked against. OpenBLAS (its
+// OpenMP build) for GEMM, OpenMP over the big loops. Definitions are split by concept:
+// cpu_memory.cpp, cpu_elementwise.cpp, cpu_reduce.cpp, cpu_gemm.cpp, cpu_im2col.cpp.
+#pragma once
+#include "tensor/backend.h"
+
+namespace murine {
+
+class CpuBackend final : public Backend {
+ public:
+  Device device() const override { return Device::CPU; }
+
+  void* allocate(size_t bytes) override;
+  void deallocate(void* ptr, size_t bytes) override;
+  void copy_from_host(void* dst, const void* src, size_t bytes) override;
+  void copy_to_host(void* dst, const void* src, size_t bytes) override;
+  void copy(void* dst, const void* src, size_t bytes) override;
+
+  void fill(float* out, int64_t n, float value) override;
+  void arange(float* out, int64_t n, float start, float step) override;
+  void rand_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset) override;
+  void rand_normal(float* out, int64_t n, uint64_t seed, uint64_t offset) override;
+
+  void unary(UnaryOp op, float* out, const float* x, int64_t n, float p0, float p1) override;
+  void unary_backward(UnaryOp op, float* gx, const float* x, const float* y, const float* gy,
+                      int64_t n, float p0, float p1) override;
+  void binary(BinaryOp op, float* out, const Shape& out_shape, const float* a,
+              const Shape& a_strides, const float* b, const Shape& b_strides) override;
+  void where(float* out, const Shape& out_shape, const float* cond, const Shape& cond_strides,
+             const float* a, const Shape& a_strides, const float* b, const Shape& b_strides) override;
+  void strided_copy(float* dst, const Shape& dst_strides, const float* src,
+                    const Shape& src_strides, const Shape& shape) override;
+
+  void reduce_rows(ReduceOp op, float* out, const float* in, int64_t rows, int64_t cols) override;
+  void softmax(float* out, const float* in, int64_t outer, int64_t n, int64_t inner, bool log) override;
+
+  void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+            const float* a, int64_t lda, int64_t stride_a, const float* b, int64_t ldb,
+            int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c,
+            int64_t batch) override;
+
+  void im2col(const ConvGeometry& g, const float* img, float* col) override;
+  void col2im(const ConvGeometry& g, const float* col, float* img) override;
+};
+
+}  // namespace murine

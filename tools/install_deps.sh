@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages murine's build needs, only those that are missing; prints what it
+# installs. Uses sudo when not root. Run by `make deps` (and so by make, make test, make demo).
+set -euo pipefail
+packages=(
+  g++ make              # compiler and build
+  libopenblas-openmp-dev # BLAS (the OpenMP build: shares one thread pool with murine's loops)
+  libcli11-dev          # command-line parsing for build/murine
+  nlohmann-json3-dev    # JSON (safetensors headers, configs)
+  libgtest-dev          # GoogleTest
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "make deps: installing missing Debian packages: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
