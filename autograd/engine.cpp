@@ -3,6 +3,7 @@
 // [chain rule] dL/dx = Σ over consumers y of x: (dy/dx)ᵀ · dL/dy
 // Each node's closure applies its local (dy/dx)ᵀ; the engine does the Σ (accumulating with +=) and
 // visits nodes in reverse topological order, so a node runs only once all its consumers have.
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 

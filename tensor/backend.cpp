@@ -95,6 +95,8 @@ void register_backend(Backend* b) {
   if (b->device() == Device::CUDA) g_cuda_backend = b;
 }
 
+bool device_built(Device device) { return device == Device::CPU || g_cuda_backend != nullptr; }
+
 bool device_available(Device device) {
   if (device == Device::CPU) return true;
   return g_cuda_backend && g_cuda_backend->available();

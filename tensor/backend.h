@@ -95,6 +95,8 @@ class Backend {
 
 // The backend for a device; throws when that backend was not built or cannot run here.
 Backend& backend(Device device);
+// Whether this binary contains the backend for `device` (CUDA: linked from a CUDA=1 build).
+bool device_built(Device device);
 // Whether `device` can run tensors now (CUDA: built with CUDA=1 and a GPU is visible).
 bool device_available(Device device);
 // Called once, at static-initialisation time, by the CUDA build (cuda/cuda_backend.cu).

@@ -1,0 +1,122 @@
+// Tensor: accessors, device transfer, clone/detach and the autograd entry points.
+#include "tensor/tensor.h"
+
+#include "autograd/node.h"
+#include "tensor/backend.h"
+#include "tensor/error.h"
+
+namespace murine {
+
+Tensor Tensor::empty(const Shape& shape, Device device) {
+  for (int64_t d : shape)
+    MURINE_CHECK(d >= 0, "empty: negative dimension in shape " << shape_str(shape));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(device, (size_t)murine::numel(shape) * sizeof(float));
+  impl->shape = shape;
+  return Tensor(std::move(impl));
+}
+
+static const TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl) {
+  MURINE_CHECK(impl, "tensor: use of an undefined tensor (default-constructed, or a gradient that "
+                     "was never computed)");
+  return *impl;
+}
+
+const Shape& Tensor::shape() const { return checked(impl_).shape; }
+int64_t Tensor::numel() const { return murine::numel(shape()); }
+Device Tensor::device() const { return checked(impl_).storage->device; }
+
+int64_t Tensor::size(int64_t axis) const {
+  return shape()[normalize_axis(axis, rank(), "size")];
+}
+
+float* Tensor::data() {
+  checked(impl_);
+  return static_cast<float*>(impl_->storage->ptr) + impl_->offset;
+}
+const float* Tensor::data() const {
+  checked(impl_);
+  return static_cast<const float*>(impl_->storage->ptr) + impl_->offset;
+}
+
+std::vector<float> Tensor::to_vector() const {
+  std::vector<float> out(numel());
+  if (!out.empty()) backend(device()).copy_to_host(out.data(), data(), out.size() * sizeof(float));
+  return out;
+}
+
+float Tensor::item() const {
+  MURINE_CHECK(numel() == 1, "item: the tensor has shape " << shape_str(shape())
+                                                           << "; only one-element tensors have an item");
+  return to_vector()[0];
+}
+
+// [to] y = x on another device; dL/dx = (dL/dy) moved back
+Tensor Tensor::to(Device target) const {
+  if (device() == target) return *this;
+  Tensor out = empty(shape(), target);
+  size_t bytes = (size_t)numel() * sizeof(float);
+  if (bytes) {
+    if (device() == Device::CPU) {
+      backend(target).copy_from_host(out.data(), data(), bytes);
+    } else if (target == Device::CPU) {
+      backend(device()).copy_to_host(out.data(), data(), bytes);
+    } else {
+      std::vector<float> host = to_vector();
+      backend(target).copy_from_host(out.data(), host.data(), bytes);
+    }
+  }
+  Device source = device();
+  return record(out, "to", {*this}, [source](const Tensor& gy, const std::vector<bool>&) {
+    return std::vector<Tensor>{gy.to(source)};
+  });
+}
+
+// [clone] y = x; dL/dx = dL/dy
+Tensor Tensor::clone() const {
+  Tensor out = empty(shape(), device());
+  if (numel()) backend(device()).copy(out.data(), data(), (size_t)numel() * sizeof(float));
+  return record(out, "clone", {*this}, [](const Tensor& gy, const std::vector<bool>&) {
+    return std::vector<Tensor>{gy};
+  });
+}
+
+Tensor Tensor::detach() const {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = checked(impl_).storage;
+  impl->offset = impl_->offset;
+  impl->shape = impl_->shape;
+  return Tensor(std::move(impl));
+}
+
+bool Tensor::requires_grad() const { return checked(impl_).requires_grad; }
+
+Tensor& Tensor::requires_grad_(bool on) {
+  checked(impl_);
+  MURINE_CHECK(!impl_->grad_fn || on,
+               "requires_grad_: cannot turn gradients off for a non-leaf tensor (use detach())");
+  impl_->requires_grad = on;
+  return *this;
+}
+
+bool Tensor::is_leaf() const { return !checked(impl_).grad_fn; }
+
+Tensor Tensor::grad() const { return Tensor(checked(impl_).grad); }
+
+void Tensor::zero_grad() { checked(impl_), impl_->grad.reset(); }
+
+void Tensor::backward(bool retain_graph) const {
+  MURINE_CHECK(numel() == 1, "backward: the tensor has shape "
+                                 << shape_str(shape())
+                                 << "; backward() without a gradient needs a one-element tensor "
+                                    "(pass grad_output for others)");
+  Tensor seed = empty(shape(), device());
+  backend(device()).fill(seed.data(), 1, 1.0f);
+  run_backward(*this, seed, retain_graph);
+}
+
+void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
+  run_backward(*this, grad_output, retain_graph);
+}
+
+}  // namespace murine
