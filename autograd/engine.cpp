@@ -34,6 +34,28 @@ Tensor record(Tensor out, const char* op, std::vector<Tensor> inputs, BackwardFn
 
 namespace {
 
+// Moves out the producer nodes that only `node` keeps alive (through inputs it solely owns).
+void release_inputs(Node& node, std::vector<std::shared_ptr<Node>>& out) {
+  for (Tensor& t : node.inputs)
+    if (t.defined() && t.impl_ptr().use_count() == 1 && t.impl()->grad_fn)
+      out.push_back(std::move(t.impl()->grad_fn));
+  node.inputs.clear();
+}
+
+}  // namespace
+
+Node::~Node() {
+  std::vector<std::shared_ptr<Node>> pending;
+  release_inputs(*this, pending);
+  while (!pending.empty()) {
+    std::shared_ptr<Node> node = std::move(pending.back());
+    pending.pop_back();
+    if (node.use_count() == 1) release_inputs(*node, pending);
+  }  // each node is destroyed here with its producers already moved out
+}
+
+namespace {
+
 // Nodes reachable from `root`, each after every node that consumes its output (iterative DFS,
 // so deep graphs cannot overflow the stack).
 std::vector<Node*> topological_order(Node* root) {

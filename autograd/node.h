@@ -20,6 +20,13 @@ struct Node {
   std::vector<Tensor> inputs;  // every input of the op, in order
   std::vector<bool> needs;     // inputs[i].requires_grad() at record time
   BackwardFn backward;         // empty once freed
+
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  // Tears down the chain of producers iteratively, so a graph of any depth is freed without
+  // recursing once per node.
+  ~Node();
 };
 
 // Whether ops record graph nodes now; false inside a NoGradGuard. Per thread.

@@ -23,10 +23,9 @@ MURINE_HD uint32_t mulhilo(uint32_t a, uint32_t b, uint32_t* hi) {
   return (uint32_t)p;
 }
 
-// [Philox, §5] ten rounds of the 4x32 bijection with Weyl-sequence key bumps.
-MURINE_HD Block philox4x32_10(uint64_t counter, uint64_t seed) {
-  uint32_t c0 = (uint32_t)counter, c1 = (uint32_t)(counter >> 32), c2 = 0, c3 = 0;
-  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+// [Philox, §5] ten rounds of the 4x32 bijection on the counter, bumping the key by the Weyl constants.
+MURINE_HD Block philox4x32_10(Block counter, uint32_t k0, uint32_t k1) {
+  uint32_t c0 = counter.x[0], c1 = counter.x[1], c2 = counter.x[2], c3 = counter.x[3];
   for (int round = 0; round < 10; ++round) {
     uint32_t hi0, hi1;
     uint32_t lo0 = mulhilo(0xD2511F53u, c0, &hi0);
@@ -37,6 +36,12 @@ MURINE_HD Block philox4x32_10(uint64_t counter, uint64_t seed) {
     k1 += 0xBB67AE85u;
   }
   return Block{{c0, c1, c2, c3}};
+}
+
+// murine's streams: the 64-bit counter in the low two words, the 64-bit seed as the key.
+MURINE_HD Block philox4x32_10(uint64_t counter, uint64_t seed) {
+  return philox4x32_10(Block{{(uint32_t)counter, (uint32_t)(counter >> 32), 0u, 0u}}, (uint32_t)seed,
+                       (uint32_t)(seed >> 32));
 }
 
 // 24 random bits → [0, 1) and (0, 1].

@@ -1,0 +1,66 @@
+// Bad input: every op's error names the op, the argument and the shapes.
+#include <gtest/gtest.h>
+
+#include "tensor/error.h"
+#include "tensor/backend.h"
+#include "tensor/ops.h"
+
+namespace murine {
+namespace {
+
+// Runs f, expects murine::Error, and checks the message contains every fragment.
+template <typename F>
+void expect_error(F f, std::vector<std::string> fragments) {
+  try {
+    f();
+    ADD_FAILURE() << "no error thrown; expected one mentioning " << fragments[0];
+  } catch (const Error& e) {
+    for (const std::string& frag : fragments)
+      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)
+          << "message '" << e.what() << "' lacks '" << frag << "'";
+  }
+}
+
+TEST(Errors, MatmulNamesBothShapes) {
+  expect_error([] { matmul(zeros({2, 3}), zeros({4, 5})); }, {"matmul", "(2, 3)", "(4, 5)"});
+  expect_error([] { matmul(zeros({2, 2, 3}), zeros({3, 3, 2})); }, {"matmul", "(2,)", "(3,)"});
+  expect_error([] { matmul(scalar(1), zeros({2})); }, {"matmul", "0-d"});
+}
+
+TEST(Errors, BroadcastingNamesOpAndShapes) {
+  expect_error([] { add(zeros({2, 3}), zeros({4})); }, {"add", "(2, 3)", "(4,)"});
+  expect_error([] { where(zeros({2}), zeros({3}), zeros({2})); }, {"where"});
+  expect_error([] { broadcast_to(zeros({3}), {2, 2}); }, {"broadcast_to", "(3,)", "(2, 2)"});
+}
+
+TEST(Errors, ShapeOps) {
+  expect_error([] { reshape(zeros({2, 3}), {4, 2}); }, {"reshape", "(2, 3)", "(4, 2)"});
+  expect_error([] { reshape(zeros({2, 3}), {-1, -1}); }, {"reshape", "-1"});
+  expect_error([] { permute(zeros({2, 3}), {0, 0}); }, {"permute", "twice"});
+  expect_error([] { permute(zeros({2, 3}), {0}); }, {"permute", "(2, 3)"});
+  expect_error([] { concat({zeros({2, 3}), zeros({2, 4})}, 0); }, {"concat", "(2, 4)", "(2, 3)"});
+  expect_error([] { slice(zeros({2, 3}), 1, 0, 2, 0); }, {"slice", "step"});
+  expect_error([] { slice(zeros({2, 3}), 2, 0, 1); }, {"slice", "axis 2"});
+  expect_error([] { pad(zeros({2}), {{-1, 0}}); }, {"pad", "negative"});
+  expect_error([] { sum(zeros({2, 3}), {0, 0}); }, {"sum", "repeated"});
+  expect_error([] { softmax(zeros({2, 3}), 3); }, {"softmax", "axis 3"});
+}
+
+TEST(Errors, Factories) {
+  expect_error([] { from_vector({1, 2, 3}, {2, 2}); }, {"from_vector", "3 values", "(2, 2)"});
+  expect_error([] { zeros({2, -1}); }, {"negative", "(2, -1)"});
+  expect_error([] { arange(0, 1, 0); }, {"arange", "step"});
+}
+
+TEST(Errors, ItemAndUndefinedTensors) {
+  expect_error([] { zeros({2}).item(); }, {"item", "(2,)"});
+  expect_error([] { Tensor().shape(); }, {"undefined"});
+}
+
+TEST(Errors, NoCudaBackendIsAClearError) {
+  if (device_available(Device::CUDA)) GTEST_SKIP() << "a CUDA device is available here";
+  expect_error([] { zeros({2}, Device::CUDA); }, {"cuda"});
+}
+
+}  // namespace
+}  // namespace murine
