@@ -3,7 +3,7 @@
 # Every target first runs `make deps`, which installs missing Debian packages.
 
 CXX      ?= g++
-NVCC     ?= nvcc
+NVCC     ?= $(shell command -v nvcc 2>/dev/null || echo $(CUDA_HOME)/bin/nvcc)
 CUDA     ?= 0
 CUDA_HOME ?= /usr/local/cuda
 BUILD    := build

@@ -31,9 +31,10 @@ void CpuBackend::gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t 
                 (int)m, (int)n, (int)k, alpha, a + i * stride_a, (int)lda, b + i * stride_b, (int)ldb,
                 beta, c + i * stride_c, (int)ldc);
   };
+  // Many small matrices: one sgemm each, in parallel (worth a thread only past ~2^18 multiply-adds).
   bool small = m * n * k < (int64_t)64 * 64 * 64;
   if (batch > 1 && small) {
-#pragma omp parallel for
+#pragma omp parallel for if (batch * m * n * k >= (1 << 18))
     for (int64_t i = 0; i < batch; ++i) one(i);
   } else {
     for (int64_t i = 0; i < batch; ++i) one(i);

@@ -469,36 +469,5 @@ TEST(ConvTranspose2d, ShapeErrorsNameOpArgumentAndShapes) {
                {"conv_transpose2d", "output size", "(1, 1, 1, 1)"});
 }
 
-// ---- other devices: the same op on CUDA against the CPU oracle ----
-
-TEST(Conv2d, CudaMatchesCpu) {
-  if (!device_available(Device::CUDA)) GTEST_SKIP() << "no CUDA device";
-  uint64_t seed = 900;
-  for (const ConvCase& k : value_cases()) {
-    SCOPED_TRACE(k.name);
-    Tensor x = uniform_param(k.x, -1, 1, seed++), w = uniform_param(k.weight, -1, 1, seed++);
-    Tensor b = uniform_param({k.weight[0]}, -1, 1, seed++);
-    Tensor xc = x.detach().to(Device::CUDA).requires_grad_();
-    Tensor wc = w.detach().to(Device::CUDA).requires_grad_();
-    Tensor bc = b.detach().to(Device::CUDA).requires_grad_();
-    Tensor y = conv2d(x, w, b, k.opt), yc = conv2d(xc, wc, bc, k.opt);
-    std::vector<float> yv = y.to_vector();
-    expect_values_near(yc.to_vector(), std::vector<double>(yv.begin(), yv.end()), 1e-4, "y");
-    Tensor gy = random_tensor(y.shape(), seed++);
-    y.backward(gy);
-    yc.backward(gy.to(Device::CUDA));
-    for (auto [cpu, cuda] : {std::pair{x, xc}, std::pair{w, wc}, std::pair{b, bc}}) {
-      std::vector<float> g = cpu.grad().to_vector();
-      expect_values_near(cuda.grad().to_vector(), std::vector<double>(g.begin(), g.end()), 1e-4,
-                         "grad");
-    }
-    Conv2dOptions t = k.opt;
-    t.output_padding_h = t.output_padding_w = 0;
-    std::vector<float> tv = conv_transpose2d(y.detach(), w.detach(), Tensor(), t).to_vector();
-    expect_values_near(conv_transpose2d(yc.detach(), wc.detach(), Tensor(), t).to_vector(),
-                       std::vector<double>(tv.begin(), tv.end()), 1e-4, "conv_transpose2d");
-  }
-}
-
 }  // namespace
 }  // namespace murine
