@@ -9,7 +9,8 @@ int main(int argc, char** argv) {
   int rc = RUN_ALL_TESTS();
   const auto& unit = *::testing::UnitTest::GetInstance();
   int skipped = unit.skipped_test_count();
-  std::printf("%d passed, %d failed, %d skipped\n", unit.successful_test_count() - skipped,
+  // successful_test_count() already excludes skipped tests.
+  std::printf("%d passed, %d failed, %d skipped\n", unit.successful_test_count(),
               unit.failed_test_count(), skipped);
   return rc;
 }
