@@ -106,6 +106,8 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape);
 // ---- linear algebra (ops_matmul.cpp) ----
 // NumPy matmul: (…, M, K) @ (…, K, N) with broadcast batch dims; 1-D operands as in NumPy.
 Tensor matmul(const Tensor& a, const Tensor& b);
+// y = x·Wᵀ + b for x (…, in), weight (out, in) (PyTorch's Linear layout), bias (out) or undefined.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 
 // ---- 2-D convolution, NCHW (ops_conv.cpp) ----
 struct Conv2dOptions {

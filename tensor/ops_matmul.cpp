@@ -1,6 +1,8 @@
 // matmul with NumPy semantics: (…, M, K) @ (…, K, N), batch dims broadcast, 1-D operands promoted
 // and the added axis removed afterwards. One cblas/cuBLAS GEMM call per batch (strided), and the
 // backward reuses the same GEMM with transpose flags instead of copying transposes.
+#include <algorithm>
+
 #include "tensor/ops_internal.h"
 
 namespace murine {
@@ -84,6 +86,54 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                 [a = a.detach(), b = b.detach()](const Tensor& gy, const std::vector<bool>& needs) {
                   return Grads{needs[0] ? gemm_forward(gy, false, b, true) : Tensor(),
                                needs[1] ? gemm_forward(a, true, gy, false) : Tensor()};
+                });
+}
+
+// [linear] y = x·Wᵀ + b;  dx = dy·W, dW = dyᵀ·x (over all leading axes), db = Σ dy
+// x (…, in) viewed as (M, in), weight (out, in), y (M, out): one GEMM each way, no transposes copied.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  detail::check_same_device("linear", {&x, &weight});
+  MURINE_CHECK(weight.rank() == 2, "linear: weight must be (out, in), got " << shape_str(weight.shape()));
+  int64_t out_f = weight.shape()[0], in_f = weight.shape()[1];
+  MURINE_CHECK(x.rank() >= 1 && x.shape().back() == in_f,
+               "linear: x " << shape_str(x.shape()) << " does not end in " << in_f
+                            << " features, as weight " << shape_str(weight.shape()) << " needs");
+  if (bias.defined()) {
+    detail::check_same_device("linear", {&x, &bias});
+    MURINE_CHECK(bias.shape() == Shape{out_f}, "linear: bias " << shape_str(bias.shape())
+                                                               << " should be (" << out_f << ",)");
+  }
+  int64_t m = x.numel() / std::max<int64_t>(in_f, 1);
+  if (in_f == 0) m = numel(Shape(x.shape().begin(), x.shape().end() - 1));
+  Shape y_shape = x.shape();
+  y_shape.back() = out_f;
+  Tensor y = Tensor::empty(y_shape, x.device());
+  Backend& be = backend(x.device());
+  if (y.numel()) {
+    if (bias.defined())  // y starts as b broadcast over the rows, then the GEMM adds x·Wᵀ
+      be.strided_copy(y.data(), {out_f, 1}, bias.data(), {0, 1}, {m, out_f});
+    be.gemm(false, true, m, out_f, in_f, 1.0f, x.data(), in_f, 0, weight.data(), in_f, 0,
+            bias.defined() ? 1.0f : 0.0f, y.data(), out_f, 0, 1);
+  }
+  return record(y, "linear", {x, weight, bias},
+                [x = x.detach(), w = weight.detach(), m, in_f, out_f](const Tensor& gy,
+                                                                      const std::vector<bool>& needs) {
+                  Backend& be = backend(gy.device());
+                  Tensor gx, gw, gb;
+                  if (needs[0]) {  // dx (M, in) = dy (M, out) · W (out, in)
+                    gx = Tensor::empty(x.shape(), gy.device());
+                    if (gx.numel())
+                      be.gemm(false, false, m, in_f, out_f, 1.0f, gy.data(), out_f, 0, w.data(), in_f, 0,
+                              0.0f, gx.data(), in_f, 0, 1);
+                  }
+                  if (needs[1]) {  // dW (out, in) = dyᵀ (out, M) · x (M, in)
+                    gw = zeros(w.shape(), gy.device());
+                    if (gw.numel())
+                      be.gemm(true, false, out_f, in_f, m, 1.0f, gy.data(), out_f, 0, x.data(), in_f, 0,
+                              0.0f, gw.data(), in_f, 0, 1);
+                  }
+                  if (needs[2]) gb = sum(reshape(gy, {m, out_f}), {0});
+                  return Grads{gx, gw, gb};
                 });
 }
 

@@ -103,6 +103,17 @@ TEST(GradMatmul, OfTransposedInputs) {
   expect_gradients_match([](const Args& v) { return matmul(transpose(v[0]), transpose(v[1])); }, {a, b});
 }
 
+TEST(GradMatmul, LinearWithAndWithoutBias) {
+  Tensor x = uniform_param({2, 3, 4}, -1, 1, 42), w = uniform_param({5, 4}, -1, 1, 43);
+  Tensor b = uniform_param({5}, -1, 1, 44);
+  expect_gradients_match([](const Args& v) { return linear(v[0], v[1], v[2]); }, {x, w, b});
+  expect_gradients_match([](const Args& v) { return linear(v[0], v[1], Tensor()); }, {x, w});
+  // Same values as matmul with the transposed weight.
+  Tensor ref = add(matmul(x, transpose(w)), b), got = linear(x, w, b);
+  std::vector<float> r = ref.to_vector(), g = got.to_vector();
+  for (size_t i = 0; i < r.size(); ++i) EXPECT_NEAR(g[i], r[i], 1e-5);
+}
+
 TEST(GradComposite, DeviceTransferAndCloneAreIdentity) {
   Tensor x = uniform_param({5}, -1, 1, 41);
   expect_gradients_match([](const Args& v) { return mul(v[0].clone(), v[0].to(Device::CPU)); }, {x});
