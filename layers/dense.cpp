@@ -53,7 +53,7 @@ void Dense::build(int64_t in_features) {
   if (masked_) {
     // [w_corr init] W ← W ⊙ window · w_corr (the gaussian window already carries w_corr)
     window = register_buffer("window", make_window(spec(), shape, layer).to(device()));
-    WindowStats st = window_stats();
+    WindowStats st = murine::window_stats(spec(), shape, layer);
     NoGradGuard no_grad;
     w = options_.form == "gaussian" ? mul(w, window) : mul(mul(w, window), (float)st.w_corr);
   }
