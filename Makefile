@@ -71,9 +71,10 @@ $(OBJ)/%.o: %.cu | deps
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCCFLAGS) -c $< -o $@
 
-# The suite ends with the plain line "N passed, N failed" (tests/main.cpp prints it).
+# The unit tests, then `murine verify` over tests/reference; ends with the plain line
+# "N passed, N failed, N skipped" adding both (tools/run_tests.sh).
 test: all
-	@$(BUILD)/murine_tests
+	@tools/run_tests.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,19 @@
+// How a subcommand plugs into build/murine: each tools/cmd_<name>.cpp defines
+// `Command add_<name>_command(CLI::App& app)`, which adds its CLI11 subcommand with its options and
+// returns it with the function that runs it (returning the exit status). murine.cpp lists them.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace murine::cli {
+
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+Command add_version_command(CLI::App& app);
+Command add_verify_command(CLI::App& app);
+
+}  // namespace murine::cli

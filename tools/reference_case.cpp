@@ -1,0 +1,245 @@
+// Reference cases: build the layer a case.json describes, feed it the case's tensors, compare.
+#include "tools/reference_case.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "layers/conv2d.h"
+#include "layers/conv2d_transpose.h"
+#include "layers/dense.h"
+#include "tensor/error.h"
+#include "tensor/npy.h"
+#include "tensor/ops.h"
+
+namespace murine {
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// A case's files, read lazily, with dtype and shape checks that name the file.
+class CaseFiles {
+ public:
+  CaseFiles(std::string dir, Device device) : dir_(std::move(dir)), device_(device) {}
+  bool has(const std::string& name) const { return fs::exists(path(name)); }
+  std::string path(const std::string& name) const { return (fs::path(dir_) / (name + ".npy")).string(); }
+  // A float32 tensor (or, when allow_uint8, a 0/1 uint8 one) of the expected shape, if given.
+  Tensor load(const std::string& name, const Shape* expected = nullptr, bool allow_uint8 = false) const {
+    MURINE_CHECK(has(name), name << ".npy is missing");
+    HostArray a = read_npy(path(name));
+    MURINE_CHECK(a.dtype == DType::F32 || (allow_uint8 && a.dtype == DType::U8),
+                 name << ".npy has dtype " << dtype_name(a.dtype) << ", expected float32"
+                      << (allow_uint8 ? " or uint8" : ""));
+    if (expected)
+      MURINE_CHECK(a.shape == *expected, name << ".npy has shape " << shape_str(a.shape) << ", expected "
+                                              << shape_str(*expected));
+    return to_tensor(a, device_);
+  }
+
+ private:
+  std::string dir_;
+  Device device_;
+};
+
+Pair pair_of(const json& c, const char* key, int64_t fallback) {
+  if (!c.contains(key)) return Pair(fallback);
+  const json& v = c.at(key);
+  if (v.is_number_integer()) return Pair(v.get<int64_t>());
+  MURINE_CHECK(v.is_array() && v.size() == 2, "case.json: '" << key << "' must be an int or [h, w]");
+  return Pair(v[0].get<int64_t>(), v[1].get<int64_t>());
+}
+
+// The window arguments of a masked case.
+void read_window_args(const json& c, std::string& form, int64_t& in2d, int64_t& out2d, double& r, double& p,
+                      double* hb) {
+  form = c.at("form").get<std::string>();
+  in2d = c.value("input2d_width", (int64_t)0);
+  out2d = c.value("output2d_width", (int64_t)0);
+  r = c.value("window2d_width", 0.5);
+  p = c.value("param_reduction", 0.5);
+  if (hb) *hb = c.value("halfbandwidth", 0.0);
+}
+
+// A built layer and how the case's files map onto it.
+struct Built {
+  std::shared_ptr<Module> module;
+  Tensor weight, bias, window;  // handles into the module (window undefined when unmasked)
+  std::function<double()> usage;
+};
+
+Built build_linear(const json& c, bool masked) {
+  DenseOptions o = Dense::torch(c.at("in_features").get<int64_t>(), c.at("out_features").get<int64_t>(),
+                                c.value("bias", true));
+  if (masked) read_window_args(c, o.form, o.input2d_width, o.output2d_width, o.window2d_width, o.param_reduction, &o.halfbandwidth);
+  auto layer = masked ? std::make_shared<mDense>(o) : std::make_shared<Dense>(o);
+  Built b{layer, layer->weight, layer->bias, layer->window, {}};
+  if (masked) b.usage = [layer] { return layer->window_stats().usage_percent; };
+  return b;
+}
+
+Conv2DOptions conv_options(const json& c, bool masked, bool transposed) {
+  Conv2DOptions o;
+  o.in_channels = c.at("in_channels").get<int64_t>();
+  o.filters = c.at("out_channels").get<int64_t>();
+  o.kernel_size = pair_of(c, "kernel_size", 0);
+  o.strides = pair_of(c, "stride", 1);
+  o.dilation_rate = pair_of(c, "dilation", 1);
+  o.groups = c.value("groups", (int64_t)1);
+  o.use_bias = c.value("bias", true);
+  const json& pad = c.contains("padding") ? c.at("padding") : json(0);
+  if (pad.is_string()) {
+    o.padding = pad.get<std::string>();
+  } else {
+    Pair p = pair_of(c, "padding", 0);
+    o.padding = Padding(p.h, p.w);
+  }
+  if (transposed) {
+    // PyTorch cases (explicit pads) default output_padding to 0; Keras ones derive it (-1).
+    o.output_padding = pair_of(c, "output_padding", pad.is_string() ? -1 : 0);
+  }
+  if (masked) read_window_args(c, o.form, o.input2d_width, o.output2d_width, o.window2d_width, o.param_reduction, nullptr);
+  return o;
+}
+
+template <typename Layer, typename Masked>
+Built build_conv(const json& c, bool masked, bool transposed) {
+  Conv2DOptions o = conv_options(c, masked, transposed);
+  std::shared_ptr<Layer> layer = masked ? std::make_shared<Masked>(o) : std::make_shared<Layer>(o);
+  Built b{layer, layer->weight, layer->bias, layer->window, {}};
+  if (masked) b.usage = [layer] { return layer->window_stats().usage_percent; };
+  return b;
+}
+
+Built build_layer(const json& c) {
+  std::string kind = c.at("layer").get<std::string>();
+  bool masked = kind.size() > 1 && kind[0] == 'm' && std::isupper((unsigned char)kind[1]);
+  std::string base = masked ? kind.substr(1) : kind;
+  if (base == "Linear" || base == "Dense") return build_linear(c, masked);
+  if (base == "Conv2d" || base == "Conv2D") return build_conv<Conv2D, mConv2D>(c, masked, false);
+  if (base == "ConvTranspose2d" || base == "Conv2DTranspose")
+    return build_conv<Conv2DTranspose, mConv2DTranspose>(c, masked, true);
+  throw Error("unknown layer kind '" + kind + "'");
+}
+
+// max|a - b| / max(max|b|, 1e-12)
+double relative_error(const Tensor& got, const Tensor& want) {
+  std::vector<float> a = got.to_vector(), b = want.to_vector();
+  double diff = 0, scale = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    double d = std::fabs((double)a[i] - b[i]);
+    diff = std::isnan(d) ? INFINITY : std::max(diff, d);
+    scale = std::max(scale, std::fabs((double)b[i]));
+  }
+  return diff / std::max(scale, 1e-12);
+}
+
+std::string fmt(double v) {
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
+CaseResult run(const std::string& dir, Device device) {
+  CaseResult result;
+  json c;
+  {
+    std::ifstream in(fs::path(dir) / "case.json");
+    MURINE_CHECK(in, "case.json is missing");
+    try {
+      c = json::parse(in);
+    } catch (const json::exception& e) {
+      throw Error(std::string("case.json is malformed: ") + e.what());
+    }
+  }
+  CaseFiles files(dir, device);
+  double tolerance = c.value("tolerance", 1e-4);
+  Built b;
+  try {
+    b = build_layer(c);
+  } catch (const json::exception& e) {
+    throw Error(std::string("case.json: ") + e.what());
+  }
+  b.module->to(device);
+
+  // The window, exactly.
+  if (b.window.defined()) {
+    Shape shape = b.window.shape();
+    Tensor want = files.load("window", &shape, true);
+    std::vector<float> got_w = b.window.to_vector(), want_w = want.to_vector();
+    int64_t mismatches = 0;
+    for (size_t i = 0; i < got_w.size(); ++i) mismatches += got_w[i] != want_w[i];
+    MURINE_CHECK(mismatches == 0, "window differs in " << mismatches << " of " << got_w.size() << " elements");
+    result.usage_percent = b.usage();
+    if (c.contains("usage_percent")) {
+      double expected = c.at("usage_percent").get<double>();
+      MURINE_CHECK(std::fabs(result.usage_percent - expected) <= 1e-12 * std::max(1.0, expected),
+                   "usage " << fmt(result.usage_percent) << "% but the case says " << fmt(expected) << "%");
+    }
+  }
+  if (!files.has("x")) {  // a window-only case
+    MURINE_CHECK(b.window.defined(), "x.npy is missing");
+    result.pass = true;
+    return result;
+  }
+
+  // Weights, forward, backward.
+  std::map<std::string, Tensor> state;
+  Shape w_shape = b.weight.shape();
+  state["weight"] = files.load("weight", &w_shape);
+  if (b.bias.defined()) {
+    Shape b_shape = b.bias.shape();
+    state["bias"] = files.load("bias", &b_shape);
+  } else {
+    MURINE_CHECK(!files.has("bias"), "bias.npy is present but case.json says bias false");
+  }
+  b.module->load_state_dict(state, false);
+  b.module->train(c.value("training", true));
+  Tensor x = files.load("x").detach();
+  x.requires_grad_();
+  Tensor y = b.module->forward(x);
+  Shape y_shape = y.shape();
+  Tensor gy = files.load("gy", &y_shape);
+  std::vector<std::pair<std::string, double>> errors;
+  errors.emplace_back("y", relative_error(y, files.load("y", &y_shape)));
+  y.backward(gy);
+  Shape x_shape = x.shape();
+  errors.emplace_back("gx", relative_error(x.grad(), files.load("gx", &x_shape)));
+  errors.emplace_back("gweight", relative_error(b.weight.grad(), files.load("gweight", &w_shape)));
+  if (b.bias.defined()) {
+    Shape b_shape = b.bias.shape();
+    errors.emplace_back("gbias", relative_error(b.bias.grad(), files.load("gbias", &b_shape)));
+  }
+  std::string worst_name;
+  for (auto& [name, err] : errors)
+    if (err >= result.worst_error) result.worst_error = err, worst_name = name;
+  std::ostringstream bad;
+  for (auto& [name, err] : errors)
+    if (!(err <= tolerance)) bad << name << " err=" << fmt(err) << " > " << tolerance << " ";
+  result.message = bad.str();
+  result.pass = result.message.empty();
+  return result;
+}
+
+}  // namespace
+
+CaseResult run_case(const std::string& dir, Device device) {
+  try {
+    return run(dir, device);
+  } catch (const std::exception& e) {
+    CaseResult failed;
+    failed.message = e.what();
+    return failed;
+  }
+}
+
+}  // namespace murine
