@@ -14,7 +14,12 @@
 
 #include "layers/conv2d.h"
 #include "layers/conv2d_transpose.h"
+#include "layers/batch_normalization.h"
 #include "layers/dense.h"
+#include "layers/group_normalization.h"
+#include "layers/pooling.h"
+#include "layers/spectral_normalization.h"
+#include "layers/upsampling.h"
 #include "tensor/error.h"
 #include "tensor/npy.h"
 #include "tensor/ops.h"
@@ -72,17 +77,33 @@ void read_window_args(const json& c, std::string& form, int64_t& in2d, int64_t& 
 // A built layer and how the case's files map onto it.
 struct Built {
   std::shared_ptr<Module> module;
-  Tensor weight, bias, window;  // handles into the module (window undefined when unmasked)
-  std::function<double()> usage;
+  Tensor window;                                    // undefined when unmasked
+  std::function<double()> usage;                    // the window's %usage
+  std::vector<std::pair<std::string, std::string>> state;  // file → state_dict name, set before the call
+  std::vector<std::pair<std::string, Tensor>> grads;       // file → tensor whose .grad() it holds
+  std::vector<std::pair<std::string, std::function<Tensor()>>> after;  // file → value after the call
+  std::vector<std::string> optional;                // files that may be absent (e.g. a disabled bias)
 };
+
+// The weight/bias files of a layer with "weight" and (maybe) "bias" parameters.
+template <typename Layer>
+void weight_and_bias(Built& b, const std::shared_ptr<Layer>& layer, const std::string& prefix = "") {
+  b.state.emplace_back("weight", prefix + "weight");
+  b.grads.emplace_back("gweight", layer->weight);
+  if (layer->bias.defined()) {
+    b.state.emplace_back("bias", prefix + "bias");
+    b.grads.emplace_back("gbias", layer->bias);
+  }
+}
 
 Built build_linear(const json& c, bool masked) {
   DenseOptions o = Dense::torch(c.at("in_features").get<int64_t>(), c.at("out_features").get<int64_t>(),
                                 c.value("bias", true));
   if (masked) read_window_args(c, o.form, o.input2d_width, o.output2d_width, o.window2d_width, o.param_reduction, &o.halfbandwidth);
-  auto layer = masked ? std::make_shared<mDense>(o) : std::make_shared<Dense>(o);
-  Built b{layer, layer->weight, layer->bias, layer->window, {}};
+  std::shared_ptr<Dense> layer = masked ? std::make_shared<mDense>(o) : std::make_shared<Dense>(o);
+  Built b{layer, layer->window};
   if (masked) b.usage = [layer] { return layer->window_stats().usage_percent; };
+  weight_and_bias(b, layer);
   return b;
 }
 
@@ -114,8 +135,74 @@ template <typename Layer, typename Masked>
 Built build_conv(const json& c, bool masked, bool transposed) {
   Conv2DOptions o = conv_options(c, masked, transposed);
   std::shared_ptr<Layer> layer = masked ? std::make_shared<Masked>(o) : std::make_shared<Layer>(o);
-  Built b{layer, layer->weight, layer->bias, layer->window, {}};
+  Built b{layer, layer->window};
   if (masked) b.usage = [layer] { return layer->window_stats().usage_percent; };
+  weight_and_bias(b, layer);
+  return b;
+}
+
+Built build_batch_norm(const json& c, bool torch) {
+  int64_t channels = c.at("num_features").get<int64_t>();
+  BatchNormalizationOptions o;
+  if (torch) {
+    o = BatchNormalization::torch(channels, c.value("eps", 1e-5), c.value("momentum", 0.1));
+  } else {
+    o.momentum = c.value("momentum", 0.99);
+    o.epsilon = c.value("epsilon", 1e-3);
+    o.center = c.value("center", true);
+    o.scale = c.value("scale", true);
+    o.in_channels = channels;
+  }
+  auto layer = std::make_shared<BatchNormalization>(o);
+  Built b{layer};
+  if (layer->weight.defined()) b.state.emplace_back("weight", "weight"), b.grads.emplace_back("gweight", layer->weight);
+  if (layer->bias.defined()) b.state.emplace_back("bias", "bias"), b.grads.emplace_back("gbias", layer->bias);
+  b.state.emplace_back("running_mean", "running_mean");
+  b.state.emplace_back("running_var", "running_var");
+  b.after.emplace_back("running_mean_after", [layer] { return layer->running_mean; });
+  b.after.emplace_back("running_var_after", [layer] { return layer->running_var; });
+  return b;
+}
+
+Built build_group_norm(const json& c) {
+  GroupNormalizationOptions o;
+  o.groups = c.at("groups").get<int64_t>();
+  o.epsilon = c.value("epsilon", 1e-3);
+  o.center = c.value("center", true);
+  o.scale = c.value("scale", true);
+  o.in_channels = c.at("num_channels").get<int64_t>();
+  auto layer = std::make_shared<GroupNormalization>(o);
+  Built b{layer};
+  if (layer->weight.defined()) b.state.emplace_back("weight", "weight"), b.grads.emplace_back("gweight", layer->weight);
+  if (layer->bias.defined()) b.state.emplace_back("bias", "bias"), b.grads.emplace_back("gbias", layer->bias);
+  return b;
+}
+
+Built build_spectral_norm(const json& c) {
+  std::string wrapped = c.at("wrapped_layer").get<std::string>();
+  std::shared_ptr<SpectralNormalization> sn;
+  Tensor bias;
+  if (wrapped == "Linear" || wrapped == "Dense") {
+    DenseOptions o = Dense::torch(c.at("in_features").get<int64_t>(), c.at("out_features").get<int64_t>(),
+                                  c.value("bias", true));
+    auto layer = std::make_shared<Dense>(o);
+    bias = layer->bias;
+    sn = std::make_shared<SpectralNormalization>(layer, SpectralNormalizationOptions{c.value("power_iterations", (int64_t)1)});
+  } else if (wrapped == "Conv2d" || wrapped == "Conv2D") {
+    auto layer = std::make_shared<Conv2D>(conv_options(c, false, false));
+    bias = layer->bias;
+    sn = std::make_shared<SpectralNormalization>(layer, SpectralNormalizationOptions{c.value("power_iterations", (int64_t)1)});
+  } else {
+    throw Error("SpectralNormalization: unsupported wrapped_layer '" + wrapped + "'");
+  }
+  Built b{sn};
+  b.state.emplace_back("weight", "layer.weight");
+  b.state.emplace_back("u", "u");
+  if (bias.defined()) b.state.emplace_back("bias", "layer.bias"), b.grads.emplace_back("gbias", bias);
+  b.after.emplace_back("u_after", [sn] { return sn->u; });
+  b.after.emplace_back("weight_after", [sn] { return sn->raw_weight(); });
+  b.after.emplace_back("sigma", [sn] { return sn->sigma(); });
+  b.optional.push_back("sigma");
   return b;
 }
 
@@ -127,6 +214,23 @@ Built build_layer(const json& c) {
   if (base == "Conv2d" || base == "Conv2D") return build_conv<Conv2D, mConv2D>(c, masked, false);
   if (base == "ConvTranspose2d" || base == "Conv2DTranspose")
     return build_conv<Conv2DTranspose, mConv2DTranspose>(c, masked, true);
+  if (kind == "BatchNorm2d") return build_batch_norm(c, true);
+  if (kind == "BatchNormalization") return build_batch_norm(c, false);
+  if (kind == "GroupNormalization") return build_group_norm(c);
+  if (kind == "SpectralNormalization") return build_spectral_norm(c);
+  if (kind == "UpSampling2D") {
+    UpSampling2DOptions o;
+    o.size = pair_of(c, "size", 2);
+    o.interpolation = c.value("interpolation", std::string("nearest"));
+    return Built{std::make_shared<UpSampling2D>(o)};
+  }
+  if (kind == "AveragePooling2D") {
+    AveragePooling2DOptions o;
+    o.pool_size = pair_of(c, "pool_size", 2);
+    o.strides = pair_of(c, "strides", 0);
+    o.padding = c.value("padding", std::string("valid"));
+    return Built{std::make_shared<AveragePooling2D>(o)};
+  }
   throw Error("unknown layer kind '" + kind + "'");
 }
 
@@ -192,16 +296,19 @@ CaseResult run(const std::string& dir, Device device) {
     return result;
   }
 
-  // Weights, forward, backward.
-  std::map<std::string, Tensor> state;
-  Shape w_shape = b.weight.shape();
-  state["weight"] = files.load("weight", &w_shape);
-  if (b.bias.defined()) {
-    Shape b_shape = b.bias.shape();
-    state["bias"] = files.load("bias", &b_shape);
-  } else {
-    MURINE_CHECK(!files.has("bias"), "bias.npy is present but case.json says bias false");
+  // Parameters and buffers from the files (a file may hold a flattened or unflattened copy).
+  std::map<std::string, Tensor> own = b.module->state_dict(), state;
+  for (const auto& [file, key] : b.state) {
+    Tensor t = files.load(file);
+    const Shape& want = own.at(key).shape();
+    MURINE_CHECK(t.numel() == numel(want), file << ".npy has shape " << shape_str(t.shape()) << ", expected "
+                                                << shape_str(want));
+    state[key] = reshape(t, want);
   }
+  MURINE_CHECK(files.has("bias") == (std::find_if(b.state.begin(), b.state.end(), [](auto& p) {
+                                       return p.first == "bias";
+                                     }) != b.state.end()),
+               "bias.npy presence does not match case.json's bias/center setting");
   b.module->load_state_dict(state, false);
   b.module->train(c.value("training", true));
   Tensor x = files.load("x").detach();
@@ -211,13 +318,21 @@ CaseResult run(const std::string& dir, Device device) {
   Tensor gy = files.load("gy", &y_shape);
   std::vector<std::pair<std::string, double>> errors;
   errors.emplace_back("y", relative_error(y, files.load("y", &y_shape)));
+  for (const auto& [file, value] : b.after) {
+    if (!files.has(file) && std::count(b.optional.begin(), b.optional.end(), file)) continue;
+    Tensor got = value();
+    Tensor want = files.load(file);
+    MURINE_CHECK(want.numel() == got.numel(), file << ".npy has shape " << shape_str(want.shape())
+                                                   << ", murine's value " << shape_str(got.shape()));
+    errors.emplace_back(file, relative_error(got, want));
+  }
   y.backward(gy);
   Shape x_shape = x.shape();
   errors.emplace_back("gx", relative_error(x.grad(), files.load("gx", &x_shape)));
-  errors.emplace_back("gweight", relative_error(b.weight.grad(), files.load("gweight", &w_shape)));
-  if (b.bias.defined()) {
-    Shape b_shape = b.bias.shape();
-    errors.emplace_back("gbias", relative_error(b.bias.grad(), files.load("gbias", &b_shape)));
+  for (const auto& [file, param] : b.grads) {
+    Shape p_shape = param.shape();
+    MURINE_CHECK(param.grad().defined(), file << ": murine computed no gradient");
+    errors.emplace_back(file, relative_error(param.grad(), files.load(file, &p_shape)));
   }
   std::string worst_name;
   for (auto& [name, err] : errors)

@@ -1,0 +1,69 @@
+"""Writing reference cases in the format of shared/spec/reference-cases.md.
+
+Shared by gen_torch_cases.py (Debian's python3 + torch) and gen_keras_cases.py
+(Keras 3 + JAX); needs only numpy and the standard library.
+"""
+import json
+import os
+import shutil
+import zlib
+
+import numpy as np
+
+
+def rng_for(name):
+    """A numpy generator seeded from the case name, so each case is reproducible on its own."""
+    return np.random.default_rng(zlib.crc32(name.encode("utf-8")))
+
+
+def clear_family(family_dir):
+    """Remove the case directories (those holding a case.json) left by an earlier run."""
+    os.makedirs(family_dir, exist_ok=True)
+    for entry in sorted(os.listdir(family_dir)):
+        path = os.path.join(family_dir, entry)
+        if os.path.isdir(path) and os.path.exists(os.path.join(path, "case.json")):
+            shutil.rmtree(path)
+
+
+def write_case(family_dir, name, meta, arrays):
+    """Write <family_dir>/<name>/case.json and one .npy per array.
+
+    Windows (key "window") are stored as uint8 0/1; every other array as float32, C order.
+    """
+    case_dir = os.path.join(family_dir, name)
+    if os.path.exists(case_dir):
+        raise RuntimeError(f"duplicate case name {name}")
+    os.makedirs(case_dir)
+    for key, value in arrays.items():
+        value = np.asarray(value)
+        if key == "window":
+            if not np.all((value == 0) | (value == 1)):
+                raise ValueError(f"{name}: window is not 0/1")
+            value = value.astype(np.uint8)
+        else:
+            value = value.astype(np.float32)
+        np.save(os.path.join(case_dir, key + ".npy"), np.ascontiguousarray(value))
+    with open(os.path.join(case_dir, "case.json"), "w") as f:
+        f.write(format_case_json(meta))
+    return case_dir
+
+
+# case.json keys in the order of the spec, then the extra kinds' keys (README.md), then the rest.
+KEY_ORDER = [
+    "layer", "wrapped_layer", "keras_layer",
+    "in_features", "out_features", "in_channels", "out_channels", "num_features", "num_channels",
+    "kernel_size", "stride", "padding", "output_padding", "dilation", "groups", "bias",
+    "form", "input2d_width", "output2d_width", "window2d_width", "param_reduction", "halfbandwidth",
+    "usage_percent",
+    "axis", "momentum", "epsilon", "eps", "center", "scale", "affine", "track_running_stats",
+    "size", "interpolation", "pool_size", "strides", "power_iterations", "training",
+    "tolerance", "note", "source",
+]
+
+
+def format_case_json(meta):
+    """One key per line, values compact, keys in KEY_ORDER; deterministic output."""
+    rank = {k: i for i, k in enumerate(KEY_ORDER)}
+    keys = sorted(meta, key=lambda k: (rank.get(k, len(KEY_ORDER)), k))
+    lines = [f" {json.dumps(k)}: {json.dumps(meta[k])}" for k in keys]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
