@@ -182,25 +182,31 @@ Built build_spectral_norm(const json& c) {
   std::string wrapped = c.at("wrapped_layer").get<std::string>();
   std::shared_ptr<SpectralNormalization> sn;
   Tensor bias;
+  // The cases are Keras': its inference call runs the wrapped layer on the stored kernel.
+  SpectralNormalizationOptions sn_options;
+  sn_options.power_iterations = c.value("power_iterations", (int64_t)1);
+  sn_options.normalize_in_eval = false;
   if (wrapped == "Linear" || wrapped == "Dense") {
     DenseOptions o = Dense::torch(c.at("in_features").get<int64_t>(), c.at("out_features").get<int64_t>(),
                                   c.value("bias", true));
     auto layer = std::make_shared<Dense>(o);
     bias = layer->bias;
-    sn = std::make_shared<SpectralNormalization>(layer, SpectralNormalizationOptions{c.value("power_iterations", (int64_t)1)});
+    sn = std::make_shared<SpectralNormalization>(layer, sn_options);
   } else if (wrapped == "Conv2d" || wrapped == "Conv2D") {
     auto layer = std::make_shared<Conv2D>(conv_options(c, false, false));
     bias = layer->bias;
-    sn = std::make_shared<SpectralNormalization>(layer, SpectralNormalizationOptions{c.value("power_iterations", (int64_t)1)});
+    sn = std::make_shared<SpectralNormalization>(layer, sn_options);
   } else {
     throw Error("SpectralNormalization: unsupported wrapped_layer '" + wrapped + "'");
   }
   Built b{sn};
+  // murine keeps the raw W as the parameter; Keras assigns W/σ to its kernel, so the case's
+  // weight_after is compared with the W/σ murine ran the layer with.
   b.state.emplace_back("weight", "layer.weight");
   b.state.emplace_back("u", "u");
   if (bias.defined()) b.state.emplace_back("bias", "layer.bias"), b.grads.emplace_back("gbias", bias);
   b.after.emplace_back("u_after", [sn] { return sn->u; });
-  b.after.emplace_back("weight_after", [sn] { return sn->raw_weight(); });
+  b.after.emplace_back("weight_after", [sn] { return sn->normalized_weight(); });
   b.after.emplace_back("sigma", [sn] { return sn->sigma(); });
   b.optional.push_back("sigma");
   return b;
