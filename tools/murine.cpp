@@ -14,8 +14,8 @@ int main(int argc, char** argv) {
   std::vector<murine::cli::Command> commands = {
       murine::cli::add_version_command(app),
       murine::cli::add_verify_command(app),
+      murine::cli::add_mask_command(app),
   };
-  murine::add_mask_command(app);  // runs from its CLI11 callback, inside parse()
   try {
     try {
       app.parse(argc, argv);

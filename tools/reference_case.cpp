@@ -101,7 +101,9 @@ Built build_linear(const json& c, bool masked) {
                                 c.value("bias", true));
   if (masked) read_window_args(c, o.form, o.input2d_width, o.output2d_width, o.window2d_width, o.param_reduction, &o.halfbandwidth);
   std::shared_ptr<Dense> layer = masked ? std::make_shared<mDense>(o) : std::make_shared<Dense>(o);
-  Built b{layer, layer->window};
+  Built b;
+  b.module = layer;
+  b.window = layer->window;
   if (masked) b.usage = [layer] { return layer->window_stats().usage_percent; };
   weight_and_bias(b, layer);
   return b;
@@ -135,7 +137,9 @@ template <typename Layer, typename Masked>
 Built build_conv(const json& c, bool masked, bool transposed) {
   Conv2DOptions o = conv_options(c, masked, transposed);
   std::shared_ptr<Layer> layer = masked ? std::make_shared<Masked>(o) : std::make_shared<Layer>(o);
-  Built b{layer, layer->window};
+  Built b;
+  b.module = layer;
+  b.window = layer->window;
   if (masked) b.usage = [layer] { return layer->window_stats().usage_percent; };
   weight_and_bias(b, layer);
   return b;
@@ -154,7 +158,8 @@ Built build_batch_norm(const json& c, bool torch) {
     o.in_channels = channels;
   }
   auto layer = std::make_shared<BatchNormalization>(o);
-  Built b{layer};
+  Built b;
+  b.module = layer;
   if (layer->weight.defined()) b.state.emplace_back("weight", "weight"), b.grads.emplace_back("gweight", layer->weight);
   if (layer->bias.defined()) b.state.emplace_back("bias", "bias"), b.grads.emplace_back("gbias", layer->bias);
   b.state.emplace_back("running_mean", "running_mean");
@@ -172,7 +177,8 @@ Built build_group_norm(const json& c) {
   o.scale = c.value("scale", true);
   o.in_channels = c.at("num_channels").get<int64_t>();
   auto layer = std::make_shared<GroupNormalization>(o);
-  Built b{layer};
+  Built b;
+  b.module = layer;
   if (layer->weight.defined()) b.state.emplace_back("weight", "weight"), b.grads.emplace_back("gweight", layer->weight);
   if (layer->bias.defined()) b.state.emplace_back("bias", "bias"), b.grads.emplace_back("gbias", layer->bias);
   return b;
@@ -199,7 +205,8 @@ Built build_spectral_norm(const json& c) {
   } else {
     throw Error("SpectralNormalization: unsupported wrapped_layer '" + wrapped + "'");
   }
-  Built b{sn};
+  Built b;
+  b.module = sn;
   // murine keeps the raw W as the parameter; Keras assigns W/σ to its kernel, so the case's
   // weight_after is compared with the W/σ murine ran the layer with.
   b.state.emplace_back("weight", "layer.weight");
@@ -228,14 +235,18 @@ Built build_layer(const json& c) {
     UpSampling2DOptions o;
     o.size = pair_of(c, "size", 2);
     o.interpolation = c.value("interpolation", std::string("nearest"));
-    return Built{std::make_shared<UpSampling2D>(o)};
+    Built b;
+    b.module = std::make_shared<UpSampling2D>(o);
+    return b;
   }
   if (kind == "AveragePooling2D") {
     AveragePooling2DOptions o;
     o.pool_size = pair_of(c, "pool_size", 2);
     o.strides = pair_of(c, "strides", 0);
     o.padding = c.value("padding", std::string("valid"));
-    return Built{std::make_shared<AveragePooling2D>(o)};
+    Built b;
+    b.module = std::make_shared<AveragePooling2D>(o);
+    return b;
   }
   throw Error("unknown layer kind '" + kind + "'");
 }
