@@ -59,6 +59,7 @@ if ! command -v make >/dev/null; then
 fi
 for needed in "$root/usr/include/gtest/gtest.h" "$root/usr/include/CLI/CLI.hpp" \
               "$root/usr/include/nlohmann/json.hpp" "$root/usr/include/x86_64-linux-gnu/openblas-openmp/cblas.h" \
+              "$root/usr/include/stb/stb_image_write.h" \
               "$lib/libgtest.a" "$lib/openblas-openmp/libopenblas.so" "$lib/libgfortran.so.5"; do
   [ -e "$needed" ] || { echo "check.sh: missing after unpacking: $needed" >&2; exit 2; }
 done
