@@ -52,11 +52,9 @@ void Conv2D::build(int64_t in_channels) {
   Tensor win;
   weight = register_parameter("weight", initial_conv_weight(options_, shape, masked_, name_, gen, device(), &win));
   if (masked_) window = register_buffer("window", win);
-  if (options_.use_bias) {
-    bool torch_rule = options_.bias_initializer.kind == Initializer::Kind::TorchDefault;
-    bias = register_parameter("bias", torch_rule ? torch_default_bias(options_.filters, compute_fans(shape).fan_in, gen, device())
-                                                 : initialize(options_.bias_initializer, {options_.filters}, gen, device()));
-  }
+  if (options_.use_bias)
+    bias = register_parameter("bias", initial_bias(options_.bias_initializer, options_.filters,
+                                                   compute_fans(shape).fan_in, gen, device()));
 }
 
 WindowStats Conv2D::window_stats() const {

@@ -58,12 +58,9 @@ void Dense::build(int64_t in_features) {
     w = options_.form == "gaussian" ? mul(w, window) : mul(mul(w, window), (float)st.w_corr);
   }
   weight = register_parameter("weight", w);
-  if (options_.use_bias) {
-    bool torch_rule = options_.bias_initializer.kind == Initializer::Kind::TorchDefault;
-    bias = register_parameter("bias", torch_rule
-                                          ? torch_default_bias(options_.units, (double)in_features, gen, device())
-                                          : initialize(options_.bias_initializer, {options_.units}, gen, device()));
-  }
+  if (options_.use_bias)
+    bias = register_parameter("bias", initial_bias(options_.bias_initializer, options_.units, (double)in_features,
+                                                   gen, device()));
 }
 
 WindowStats Dense::window_stats() const {

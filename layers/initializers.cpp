@@ -111,4 +111,9 @@ Tensor torch_default_bias(int64_t size, double fan_in, Generator& gen, Device de
   return uniform_values({size}, -bound, bound, gen).to(device);
 }
 
+Tensor initial_bias(const Initializer& init, int64_t size, double weight_fan_in, Generator& gen, Device device) {
+  if (init.kind == Initializer::Kind::TorchDefault) return torch_default_bias(size, weight_fan_in, gen, device);
+  return initialize(init, {size}, gen, device);
+}
+
 }  // namespace murine

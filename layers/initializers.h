@@ -44,5 +44,9 @@ Fans compute_fans(const Shape& shape);
 Tensor initialize(const Initializer& init, const Shape& shape, Generator& gen, Device device = Device::CPU);
 // PyTorch's bias rule for Linear/Conv: U(-1/√fan_in, 1/√fan_in) with the weight's fan_in.
 Tensor torch_default_bias(int64_t size, double fan_in, Generator& gen, Device device = Device::CPU);
+// A layer's initial bias of `size`: PyTorch's rule (with the weight's fan_in) for torch_default,
+// else `init` itself.
+Tensor initial_bias(const Initializer& init, int64_t size, double weight_fan_in, Generator& gen,
+                    Device device = Device::CPU);
 
 }  // namespace murine

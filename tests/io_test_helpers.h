@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/expect_error.h"
 #include "tensor/error.h"
 
 namespace murine::io_test {
@@ -77,18 +78,6 @@ inline std::vector<int64_t> i8_values(int64_t n) {
   return v;
 }
 
-// Runs `f` and expects a murine::Error whose message contains every one of `needles`.
-template <class F>
-void expect_error(F&& f, const std::vector<std::string>& needles) {
-  try {
-    f();
-    ADD_FAILURE() << "expected a murine::Error mentioning \"" << needles.front() << "\"";
-  } catch (const murine::Error& e) {
-    const std::string message = e.what();
-    for (const std::string& needle : needles)
-      EXPECT_NE(message.find(needle), std::string::npos)
-          << "message \"" << message << "\" lacks \"" << needle << "\"";
-  }
-}
+using murine::testing::expect_error;
 
 }  // namespace murine::io_test

@@ -8,12 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/expect_error.h"
 #include "tensor/backend.h"
 #include "tensor/error.h"
 #include "tests/gradcheck.h"
 
 namespace murine {
 namespace {
+
+using testing::expect_error;
 
 using testing::expect_gradients_match;
 using testing::uniform_param;
@@ -408,17 +411,6 @@ TEST(Conv2d, BiasOnlyGradientSumsOverBatchAndPositions) {
 }
 
 // ---- errors ----
-
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no murine::Error thrown; expected one mentioning " << fragments[0];
-  } catch (const Error& e) {
-    std::string message = e.what();
-    for (const std::string& s : fragments)
-      EXPECT_NE(message.find(s), std::string::npos) << "message: " << message << "\nmissing: " << s;
-  }
-}
 
 TEST(Conv2d, ShapeErrorsNameOpArgumentAndShapes) {
   Tensor none;

@@ -1,6 +1,7 @@
 // Bad input: every op's error names the op, the argument and the shapes.
 #include <gtest/gtest.h>
 
+#include "tests/expect_error.h"
 #include "tensor/error.h"
 #include "tensor/backend.h"
 #include "tensor/ops.h"
@@ -8,18 +9,7 @@
 namespace murine {
 namespace {
 
-// Runs f, expects murine::Error, and checks the message contains every fragment.
-template <typename F>
-void expect_error(F f, std::vector<std::string> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no error thrown; expected one mentioning " << fragments[0];
-  } catch (const Error& e) {
-    for (const std::string& frag : fragments)
-      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << frag << "'";
-  }
-}
+using testing::expect_error;
 
 TEST(Errors, MatmulNamesBothShapes) {
   expect_error([] { matmul(zeros({2, 3}), zeros({4, 5})); }, {"matmul", "(2, 3)", "(4, 5)"});

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "tests/expect_error.h"
 #include "layers/conv2d.h"
 #include "layers/conv2d_transpose.h"
 #include "layers/dense.h"
@@ -15,20 +16,11 @@
 namespace murine {
 namespace {
 
+using testing::expect_error;
+
 using testing::expect_gradients_match;
 using testing::uniform_param;
 using Args = std::vector<Tensor>;
-
-template <typename F>
-void expect_error(F f, std::vector<std::string> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no error; expected one mentioning " << fragments[0];
-  } catch (const Error& e) {
-    for (const auto& frag : fragments)
-      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos) << "'" << e.what() << "' lacks '" << frag << "'";
-  }
-}
 
 TEST(Layers, KerasSameAndValidOutputShapes) {
   manual_seed(1);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/expect_error.h"
 #include "layers/activation.h"
 #include "layers/attention.h"
 #include "layers/dropout.h"
@@ -22,21 +23,11 @@
 namespace murine {
 namespace {
 
+using testing::expect_error;
+
 using testing::expect_gradients_match;
 using testing::uniform_param;
 using Args = std::vector<Tensor>;
-
-template <typename F>
-void expect_error(F f, std::vector<std::string> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no error thrown; expected one mentioning " << fragments[0];
-  } catch (const Error& e) {
-    for (const std::string& frag : fragments)
-      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << frag << "'";
-  }
-}
 
 void expect_values(const Tensor& t, const Shape& shape, const std::vector<float>& expected, float tol = 1e-6f) {
   ASSERT_EQ(shape_str(t.shape()), shape_str(shape));

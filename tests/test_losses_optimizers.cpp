@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 
+#include "tests/expect_error.h"
 #include "layers/conv2d.h"
 #include "layers/dense.h"
 #include "tensor/error.h"
@@ -23,21 +24,12 @@
 namespace murine {
 namespace {
 
+using testing::expect_error;
+
 using testing::expect_gradients_match;
 using testing::uniform_param;
 using Args = std::vector<Tensor>;
 using Values = std::vector<double>;
-
-template <typename F>
-void expect_error(F f, std::vector<std::string> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no error; expected one mentioning " << fragments[0];
-  } catch (const Error& e) {
-    for (const auto& frag : fragments)
-      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos) << "'" << e.what() << "' lacks '" << frag << "'";
-  }
-}
 
 // |actual − expected| <= tol·max(1, |expected|) elementwise.
 void expect_close(const Tensor& actual, const Values& expected, double tol) {

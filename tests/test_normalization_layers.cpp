@@ -7,6 +7,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "tests/expect_error.h"
 #include "layers/batch_normalization.h"
 #include "layers/group_normalization.h"
 #include "layers/normalization.h"
@@ -17,21 +18,12 @@
 namespace murine {
 namespace {
 
+using testing::expect_error;
+
 using testing::expect_gradients_match;
 using testing::uniform_param;
 using Args = std::vector<Tensor>;
 using Vec = std::vector<double>;
-
-template <typename F>
-void expect_error(F f, std::vector<std::string> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no error; expected one mentioning " << fragments[0];
-  } catch (const Error& e) {
-    for (const auto& frag : fragments)
-      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos) << "'" << e.what() << "' lacks '" << frag << "'";
-  }
-}
 
 // Uniform values in [lo, hi) without gradient.
 Tensor random_tensor(const Shape& shape, float lo, float hi, uint64_t seed) {

@@ -8,12 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/expect_error.h"
 #include "layers/window.h"
 #include "tensor/error.h"
 #include "tensor/ops.h"
 
 namespace murine {
 namespace {
+
+using testing::expect_error;
 
 // A window as rows of 0/1 integers (values are exactly 0 or 1 for the hard forms).
 std::vector<std::vector<int>> rows_of(const Tensor& w) {
@@ -42,18 +45,6 @@ WindowSpec spec_2d(int64_t input2d_width, int64_t output2d_width, double window2
   s.output2d_width = output2d_width;
   s.window2d_width = window2d_width;
   return s;
-}
-
-template <typename F>
-void expect_error(F f, std::vector<std::string> fragments) {
-  try {
-    f();
-    ADD_FAILURE() << "no error thrown; expected one mentioning " << fragments[0];
-  } catch (const Error& e) {
-    for (const std::string& frag : fragments)
-      EXPECT_NE(std::string(e.what()).find(frag), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << frag << "'";
-  }
 }
 
 // ---- the figures every implementation must reproduce (spec, "Figures") ----
