@@ -70,6 +70,44 @@ TEST(Layers, GlorotUniformBounds) {
   for (float v : dense.bias.to_vector()) EXPECT_EQ(v, 0.0f);
 }
 
+// Mean and variance of a drawn tensor.
+std::pair<double, double> moments(const Tensor& t) {
+  double s = 0, s2 = 0;
+  std::vector<float> v = t.to_vector();
+  for (float x : v) s += x, s2 += (double)x * x;
+  double m = s / v.size();
+  return {m, s2 / v.size() - m * m};
+}
+
+TEST(Initializers, MomentsAndBoundsOfEachRule) {
+  Generator gen(21);
+  Shape conv{64, 32, 3, 3};  // fan_in = 288, fan_out = 576
+  // he_normal: truncated N(0, √(2/fan_in)/0.8796) cut at 2σ, so its variance is 2/fan_in.
+  Tensor he = initialize(Initializer::he_normal(), conv, gen);
+  double sd = std::sqrt(2.0 / 288) / 0.87962566103423978;
+  for (float v : he.to_vector()) ASSERT_LE(std::fabs(v), 2 * sd + 1e-6);
+  EXPECT_NEAR(moments(he).second, 2.0 / 288, 0.05 * 2.0 / 288);
+  // VarianceScaling(1, fan_avg, uniform) = glorot_uniform: variance 1/fan_avg.
+  Tensor vs = initialize(Initializer::variance_scaling(1.0, "fan_avg", "uniform"), conv, gen);
+  EXPECT_NEAR(moments(vs).second, 1.0 / 432, 0.05 / 432);
+  // normal(0, 0.02), PyTorch's DCGAN init.
+  auto [m, var] = moments(initialize(Initializer::normal(0.0, 0.02), conv, gen));
+  EXPECT_NEAR(m, 0.0, 0.001);
+  EXPECT_NEAR(std::sqrt(var), 0.02, 0.001);
+  // torch_default: U(±1/√fan_in), variance 1/(3·fan_in).
+  Tensor td = initialize(Initializer::torch_default(), conv, gen);
+  for (float v : td.to_vector()) ASSERT_LE(std::fabs(v), 1 / std::sqrt(288.0) + 1e-7);
+  EXPECT_NEAR(moments(td).second, 1.0 / (3 * 288), 0.05 / (3 * 288));
+  EXPECT_EQ(initialize(Initializer::ones(), {3}, gen).to_vector(), (std::vector<float>{1, 1, 1}));
+  EXPECT_EQ(initialize(Initializer::zeros(), {2}, gen).to_vector(), (std::vector<float>{0, 0}));
+  // ConvTranspose weight (in, out/groups, kh, kw): fan_in = shape[1]·kh·kw, as PyTorch.
+  Fans f = compute_fans({8, 4, 5, 5});
+  EXPECT_EQ(f.fan_in, 100);
+  EXPECT_EQ(f.fan_out, 200);
+  expect_error([&] { initialize(Initializer::variance_scaling(1.0, "fan_max", "uniform"), conv, gen); },
+               {"fan_max"});
+}
+
 TEST(Layers, DenseGradients) {
   manual_seed(4);
   Dense dense({.units = 3, .activation = "tanh", .in_features = 4});
