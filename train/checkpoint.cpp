@@ -1,0 +1,62 @@
+// Training checkpoints in one safetensors file.
+#include "train/checkpoint.h"
+
+#include <string>
+
+#include "tensor/error.h"
+#include "tensor/safetensors.h"
+
+namespace murine {
+
+namespace {
+constexpr char kSeparator = '/';  // state-dict names use '.', so '/' separates the part
+}
+
+void save_checkpoint(const std::string& path, const Checkpoint& c) {
+  std::map<std::string, Tensor> flat;
+  for (const auto& [part, state] : c.parts) {
+    MURINE_CHECK(part.find(kSeparator) == std::string::npos,
+                 "save_checkpoint: part name '" << part << "' must not contain '" << kSeparator << "'");
+    for (const auto& [name, tensor] : state) flat[part + kSeparator + name] = tensor;
+  }
+  SafetensorsMetadata meta{{"format", "murine-checkpoint-1"},
+                           {"step", std::to_string(c.step)},
+                           {"rng_seed", std::to_string(c.rng.seed)},
+                           {"rng_offset", std::to_string(c.rng.offset)},
+                           {"architecture", c.architecture},
+                           {"config", c.config_json}};
+  save_safetensors(path, flat, meta);
+}
+
+Checkpoint load_checkpoint(const std::string& path, Device device) {
+  SafetensorsMetadata meta = read_safetensors_metadata(path);
+  MURINE_CHECK(meta.count("format") && meta.at("format") == "murine-checkpoint-1",
+               "load_checkpoint: '" << path << "' is not a murine checkpoint (no murine-checkpoint-1 metadata)");
+  Checkpoint c;
+  try {
+    c.step = std::stoll(meta.at("step"));
+    c.rng.seed = std::stoull(meta.at("rng_seed"));
+    c.rng.offset = std::stoull(meta.at("rng_offset"));
+  } catch (const std::exception&) {
+    throw Error("load_checkpoint: '" + path + "' has malformed step or rng metadata");
+  }
+  c.architecture = meta.count("architecture") ? meta.at("architecture") : "";
+  c.config_json = meta.count("config") ? meta.at("config") : "";
+  for (auto& [key, tensor] : load_safetensors(path, device)) {
+    size_t cut = key.find(kSeparator);
+    MURINE_CHECK(cut != std::string::npos, "load_checkpoint: '" << path << "' holds '" << key
+                                                                << "', which names no part");
+    c.parts[key.substr(0, cut)][key.substr(cut + 1)] = tensor;
+  }
+  return c;
+}
+
+const StateDict& checkpoint_part(const Checkpoint& c, const std::string& name) {
+  auto it = c.parts.find(name);
+  if (it != c.parts.end()) return it->second;
+  std::string have;
+  for (const auto& [part, state] : c.parts) have += (have.empty() ? "" : ", ") + part;
+  throw Error("checkpoint has no part '" + name + "' (it has: " + (have.empty() ? "none" : have) + ")");
+}
+
+}  // namespace murine
