@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,7 +12,9 @@
 #include "train/adam.h"
 #include "train/checkpoint.h"
 #include "train/csv_log.h"
+#include "train/interrupt.h"
 #include "train/progress.h"
+#include "train/weight_stats.h"
 
 namespace murine {
 namespace {
@@ -134,6 +137,40 @@ TEST(Progress, LineAndDurations) {
   while (std::fgets(buf, sizeof buf, f)) ++lines;
   EXPECT_EQ(lines, 3);  // not a terminal: plain lines, no carriage returns
   std::fclose(f);
+}
+
+}  // namespace
+}  // namespace murine
+
+namespace murine {
+namespace {
+
+TEST(WeightSigns, CountsPerWeightTensorAndMaskedZeros) {
+  manual_seed(6);
+  Sequential net({std::make_shared<mDense>(DenseOptions{.units = 8, .in_features = 16, .form = "2d", .input2d_width = 4,
+                                                        .output2d_width = 4, .window2d_width = 0.4}),
+                  std::make_shared<Dense>(DenseOptions{.units = 2, .in_features = 8})});
+  std::vector<WeightSigns> rows = weight_signs(net);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].name, "0.weight");
+  auto* masked = dynamic_cast<mDense*>(&net[0]);
+  double ones = masked->window_stats().num_ones;
+  EXPECT_EQ(rows[0].zero, 128 - (int64_t)ones);  // exactly the masked weights
+  EXPECT_EQ(rows[0].positive + rows[0].negative, (int64_t)ones);
+  EXPECT_EQ(rows[1].positive + rows[1].negative + rows[1].zero, 16);
+  std::string table = weight_sign_table(net);
+  EXPECT_NE(table.find("0.weight"), std::string::npos);
+  EXPECT_NE(table.find("total"), std::string::npos);
+}
+
+TEST(Interrupt, FlagIsSetBySigintAndCleared) {
+  install_interrupt_handler();
+  EXPECT_FALSE(interrupted());
+  std::raise(SIGINT);
+  EXPECT_TRUE(interrupted());
+  clear_interrupt();
+  EXPECT_FALSE(interrupted());
+  std::signal(SIGINT, SIG_DFL);  // leave Ctrl-C as it was for the rest of the suite
 }
 
 }  // namespace
