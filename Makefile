@@ -17,8 +17,11 @@ NVCCFLAGS := -std=c++20 -O2 -I. -MMD -MP \
              -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
              -Xcompiler -Wall,-fopenmp
 
-LIB_SRCS  := $(wildcard tensor/*.cpp autograd/*.cpp layers/*.cpp models/*.cpp train/*.cpp)
-CLI_SRCS  := $(wildcard tools/*.cpp)
+# tools/png.cpp and tools/image_grid.cpp (PNG drawing, image grids) serve the trainer and the
+# tests too, so they go into the library; the other tools/*.cpp are the CLI's subcommands.
+SHARED_TOOLS := tools/png.cpp tools/image_grid.cpp
+LIB_SRCS  := $(wildcard tensor/*.cpp autograd/*.cpp layers/*.cpp models/*.cpp train/*.cpp) $(SHARED_TOOLS)
+CLI_SRCS  := $(filter-out $(SHARED_TOOLS),$(wildcard tools/*.cpp))
 TEST_SRCS := $(wildcard tests/*.cpp)
 CUDA_SRCS := $(wildcard cuda/*.cu)
 

@@ -15,5 +15,6 @@ struct Command {
 
 Command add_version_command(CLI::App& app);
 Command add_verify_command(CLI::App& app);
+Command add_data_command(CLI::App& app);
 
 }  // namespace murine::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
       murine::cli::add_version_command(app),
       murine::cli::add_verify_command(app),
       murine::cli::add_mask_command(app),
+      murine::cli::add_data_command(app),
   };
   try {
     try {

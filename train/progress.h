@@ -1,5 +1,5 @@
 // Progress on long work: on a terminal, one line redrawn in place —
-//   [#########...........]  450/1000  45%  d_loss 0.612 g_loss 1.204  38.1 img/s  ETA 02:24
+//   train [#########...........]  450/1000  45%  d_loss 0.612 g_loss 1.204  38.1 img/s  ETA 02:24
 // — and, when the output is not a terminal (a log file, CI), a plain line every `plain_every`
 // seconds and at the end, so logs stay readable.
 #pragma once
