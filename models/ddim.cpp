@@ -227,7 +227,7 @@ void Ddim::load_state_parts(const std::map<std::string, std::map<std::string, Te
 void Ddim::adapt(const Tensor& images) { normalizer_->adapt(images); }
 void Ddim::adapt(const std::vector<Tensor>& batches) { normalizer_->adapt(batches); }
 
-// angle = acos(max_signal) + t·(acos(min_signal) − acos(max_signal));  signal = cos(angle), noise = sin(angle)
+// [diffusion schedule] angle = acos(max_signal) + t·(acos(min_signal) − acos(max_signal)); signal = cos(angle), noise = sin(angle)
 // t: any shape → two tensors of t's shape, float32 arithmetic as the reference; no graph (t is never trained).
 DiffusionRates Ddim::diffusion_schedule(const Tensor& diffusion_times) const {
   const float start_angle = (float)std::acos(options_.max_signal_rate);
@@ -242,7 +242,7 @@ DiffusionRates Ddim::diffusion_schedule(const Tensor& diffusion_times) const {
           from_vector(signal, diffusion_times.shape(), diffusion_times.device())};
 }
 
-// ε̂ = net(x_t, n²);  x̂0 = (x_t − n·ε̂) / s
+// [denoise] ε̂ = net(x_t, n²);  x̂0 = (x_t − n·ε̂) / s
 std::pair<Tensor, Tensor> Ddim::denoise(const Tensor& noisy_images, const Tensor& noise_rates,
                                         const Tensor& signal_rates, bool training) {
   DdimNetwork& net = training ? network() : ema_network();
@@ -268,6 +268,7 @@ float Ddim::train_step(const Tensor& images, Generator& gen) {
     noises = randn({N, 3, S, S}, gen, images.device());         // the seed draws the noise first,
     Tensor times = rand({N, 1, 1, 1}, gen, images.device());   // then the times
     rates = diffusion_schedule(times);
+    // [diffusion forward] x_t = s·x0 + n·ε, ε ~ N(0, I); the loss is MSE(ε, ε̂)
     noisy = add(mul(rates.signal_rates, x0), mul(rates.noise_rates, noises));
   }
   optimizer_->zero_grad();
@@ -300,6 +301,7 @@ Tensor Ddim::reverse_diffusion(const Tensor& initial_noise, int64_t steps) {
     auto [pred_noises, images] = denoise(noisy, rates.noise_rates, rates.signal_rates, /*training=*/false);
     pred_images = images;
     DiffusionRates next = diffusion_schedule(times - step_size);
+    // [ddim step] x_{t−Δ} = s(t−Δ)·x̂0 + n(t−Δ)·ε̂ (deterministic DDIM, η = 0)
     next_noisy = add(mul(next.signal_rates, pred_images), mul(next.noise_rates, pred_noises));
   }
   return pred_images;

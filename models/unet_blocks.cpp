@@ -27,7 +27,7 @@ std::vector<float> embedding_angular_speeds(int64_t embedding_dims, double max_f
   return speeds;
 }
 
-// e[n, i] = sin(ω_i·v_n),  e[n, D/2 + i] = cos(ω_i·v_n)
+// [sinusoidal embedding] e[n, i] = sin(ω_i·v_n), e[n, D/2 + i] = cos(ω_i·v_n), ω_i = 2π·exp(linspace(ln 1, ln f_max, D/2))_i
 // noise_variances (N, 1, 1, 1) → (N, D, 1, 1), no graph.
 Tensor sinusoidal_embedding(const Tensor& noise_variances, int64_t embedding_dims, double max_frequency) {
   const Shape& s = noise_variances.shape();
