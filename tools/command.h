@@ -15,6 +15,7 @@ struct Command {
 
 Command add_version_command(CLI::App& app);
 Command add_verify_command(CLI::App& app);
+Command add_train_command(CLI::App& app);
 Command add_data_command(CLI::App& app);
 
 }  // namespace murine::cli

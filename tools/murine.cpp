@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   std::vector<murine::cli::Command> commands = {
       murine::cli::add_version_command(app),
       murine::cli::add_verify_command(app),
+      murine::cli::add_train_command(app),
       murine::cli::add_mask_command(app),
       murine::cli::add_data_command(app),
   };
