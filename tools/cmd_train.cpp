@@ -55,7 +55,7 @@ void write_text(const std::string& path, const std::string& text) {
   f.commit();
 }
 
-// [-1, 1] images → [0, 1] for pictures.
+// Images in [-1, 1] → [0, 1], for pictures.
 Tensor to_unit(const Tensor& x) { return clip(mul(add(x, 1.0f), 0.5f), 0.0f, 1.0f); }
 
 int run_train(TrainArgs a) {
