@@ -81,7 +81,7 @@ test: all
 
 # The cat-face demo: a small mouse-mimetic DCGAN on synthetic cats, pictures under demo/ (tools/demo.sh).
 demo: $(BUILD)/murine
-	@tools/demo.sh
+	@MURINE=$(BUILD)/murine tools/demo.sh
 
 clean:
 	rm -rf $(BUILD)

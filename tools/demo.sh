@@ -11,7 +11,7 @@ steps=${DEMO_STEPS:-750}  # about 8 minutes on 2 cores (0.6–0.7 s per step)
 mkdir -p demo
 rm -rf demo/run
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}  # don't spin when the two cores are shared
-build/murine train dcgan --flavour torch --data synthetic-cats --image-size 32 --ngf 32 --ndf 32 \
+"${MURINE:-build/murine}" train dcgan --flavour torch --data synthetic-cats --image-size 32 --ngf 32 --ndf 32 \
   --batch 64 --steps "$steps" --sample-every 250 --window2d-width 0.4 --seed 0 --out demo/run
 cp demo/run/samples_final.png demo/generated.png
 cp demo/run/training_images.png demo/training.png
