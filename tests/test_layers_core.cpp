@@ -134,7 +134,9 @@ TEST(Layers, MaskedDenseAppliesTheWindowBothWays) {
   sum(layer(x)).backward();
   std::vector<float> g = layer.weight.grad().to_vector();
   for (size_t i = 0; i < win.size(); ++i)
-    if (win[i] == 0.0f) EXPECT_EQ(g[i], 0.0f);
+    if (win[i] == 0.0f) {
+      EXPECT_EQ(g[i], 0.0f);
+    }
 }
 
 TEST(Layers, WCorrScalesTheInitialWeights) {
