@@ -93,7 +93,7 @@ TEST(Checkpoint, AFailedWriteKeepsThePreviousCheckpoint) {
   expect_error([&] { save_checkpoint(path, Checkpoint{{{"bad/part", net.state_dict()}}, 2, Generator(1), "a", "{}"}); },
                {"bad/part"});
   EXPECT_EQ(read(path), before);
-  expect_error([&] { save_checkpoint(dir + "/no/such/dir/ckpt.safetensors", Checkpoint{{{"model", net.state_dict()}}}); },
+  expect_error([&] { save_checkpoint(dir + "/no/such/dir/ckpt.safetensors", Checkpoint{{{"model", net.state_dict()}}, 1, Generator(1), "a", "{}"}); },
                {"no/such/dir"});
 }
 
