@@ -41,20 +41,25 @@ Tensor initial_conv_weight(const Conv2DOptions& o, const Shape& shape, bool mask
   return mul(mul(w, *window_out), (float)st.w_corr);
 }
 
+ConvParams initial_conv_params(const Conv2DOptions& o, int64_t in_channels, const Shape& shape, bool masked,
+                               const std::string& layer, Device device) {
+  MURINE_CHECK(in_channels > 0 && in_channels % o.groups == 0,
+               layer << ": in_channels " << in_channels << " must be positive and divisible by groups " << o.groups);
+  Generator& gen = global_generator();
+  ConvParams p;
+  p.weight = initial_conv_weight(o, shape, masked, layer, gen, device, &p.window);
+  if (o.use_bias) p.bias = initial_bias(o.bias_initializer, o.filters, compute_fans(shape).fan_in, gen, device);
+  return p;
+}
+
 void Conv2D::build(int64_t in_channels) {
   MURINE_CHECK(!built(), name_ << ": already built");
-  MURINE_CHECK(in_channels > 0 && in_channels % options_.groups == 0,
-               name_ << ": in_channels " << in_channels << " must be positive and divisible by groups "
-                     << options_.groups);
-  options_.in_channels = in_channels;
   Shape shape{options_.filters, in_channels / options_.groups, options_.kernel_size.h, options_.kernel_size.w};
-  Generator& gen = global_generator();
-  Tensor win;
-  weight = register_parameter("weight", initial_conv_weight(options_, shape, masked_, name_, gen, device(), &win));
-  if (masked_) window = register_buffer("window", win);
-  if (options_.use_bias)
-    bias = register_parameter("bias", initial_bias(options_.bias_initializer, options_.filters,
-                                                   compute_fans(shape).fan_in, gen, device()));
+  ConvParams p = initial_conv_params(options_, in_channels, shape, masked_, name_, device());
+  options_.in_channels = in_channels;
+  weight = register_parameter("weight", p.weight);
+  if (masked_) window = register_buffer("window", p.window);
+  if (options_.use_bias) bias = register_parameter("bias", p.bias);
 }
 
 WindowStats Conv2D::window_stats() const {

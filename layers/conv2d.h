@@ -48,4 +48,13 @@ class SzConv2D : public Conv2D {
 Tensor initial_conv_weight(const Conv2DOptions& o, const Shape& shape, bool masked, const std::string& layer,
                            Generator& gen, Device device, Tensor* window_out);
 
+// The tensors a convolution layer registers at build: weight (of `shape`), window (masked layers,
+// else undefined) and bias (when use_bias, else undefined), drawn from global_generator().
+struct ConvParams {
+  Tensor weight, window, bias;
+};
+// Checks in_channels against groups (errors name `layer`), then draws the layer's tensors.
+ConvParams initial_conv_params(const Conv2DOptions& o, int64_t in_channels, const Shape& shape, bool masked,
+                               const std::string& layer, Device device);
+
 }  // namespace murine

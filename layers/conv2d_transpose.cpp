@@ -28,18 +28,12 @@ Conv2DOptions Conv2DTranspose::torch(int64_t in_channels, int64_t out_channels, 
 
 void Conv2DTranspose::build(int64_t in_channels) {
   MURINE_CHECK(!built(), name_ << ": already built");
-  MURINE_CHECK(in_channels > 0 && in_channels % options_.groups == 0,
-               name_ << ": in_channels " << in_channels << " must be positive and divisible by groups "
-                     << options_.groups);
-  options_.in_channels = in_channels;
   Shape shape{in_channels, options_.filters / options_.groups, options_.kernel_size.h, options_.kernel_size.w};
-  Generator& gen = global_generator();
-  Tensor win;
-  weight = register_parameter("weight", initial_conv_weight(options_, shape, masked_, name_, gen, device(), &win));
-  if (masked_) window = register_buffer("window", win);
-  if (options_.use_bias)
-    bias = register_parameter("bias", initial_bias(options_.bias_initializer, options_.filters,
-                                                   compute_fans(shape).fan_in, gen, device()));
+  ConvParams p = initial_conv_params(options_, in_channels, shape, masked_, name_, device());
+  options_.in_channels = in_channels;
+  weight = register_parameter("weight", p.weight);
+  if (masked_) window = register_buffer("window", p.window);
+  if (options_.use_bias) bias = register_parameter("bias", p.bias);
 }
 
 WindowStats Conv2DTranspose::window_stats() const {
