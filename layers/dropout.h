@@ -29,6 +29,9 @@ class Dropout : public Module {
   // The mask stream; checkpoints may save and restore its (seed, offset).
   Generator& generator() { return generator_; }
 
+ protected:
+  Generator* random_stream() override { return &generator_; }
+
  private:
   DropoutOptions options_;
   Generator generator_;

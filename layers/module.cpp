@@ -83,6 +83,14 @@ std::vector<std::pair<std::string, Module*>> Module::named_children() const {
   return out;
 }
 
+std::vector<std::pair<std::string, Generator*>> Module::named_random_streams() {
+  std::vector<std::pair<std::string, Generator*>> out;
+  if (Generator* g = random_stream()) out.emplace_back("", g);
+  for (auto& [n, c] : children_)
+    for (auto& [name, g] : c->named_random_streams()) out.emplace_back(name.empty() ? n : n + "." + name, g);
+  return out;
+}
+
 std::map<std::string, Tensor> Module::state_dict() const {
   std::map<std::string, Tensor> out;
   for (auto& [n, t] : named_parameters()) out[n] = t;

@@ -32,6 +32,10 @@ class Module {
   NamedTensors named_buffers() const;
   std::vector<Tensor> parameters() const;
   std::vector<std::pair<std::string, Module*>> named_children() const;
+  // The random streams of this module and its children (Dropout's mask generator), by dotted module
+  // name ("3", "down0.res1.dropout"). A checkpoint saves and restores them so a resumed run draws the
+  // same masks as an uninterrupted one.
+  std::vector<std::pair<std::string, Generator*>> named_random_streams();
 
   // Parameters and buffers by name. load_state_dict copies values into the existing tensors (so every
   // handle to a parameter stays valid); with strict, missing or unexpected names are errors.
@@ -52,6 +56,8 @@ class Module {
   void zero_grad();
 
  protected:
+  // This module's own random stream, if it draws one (Dropout); children are walked by the caller.
+  virtual Generator* random_stream() { return nullptr; }
   // Registers a trainable tensor (requires_grad is set) or a constant buffer; returns it.
   Tensor register_parameter(const std::string& name, Tensor value);
   Tensor register_buffer(const std::string& name, Tensor value);

@@ -1,19 +1,19 @@
-// `murine train dcgan`: trains the PyTorch-flavour DCGAN (models/dcgan_torch.h) on the synthetic cat
-// faces or an image folder, and writes a run directory:
-//   config.json            the options of the run
-//   losses.csv             step, d_loss, g_loss
-//   samples_<step>.png     the generator on the same fixed latent vectors every --sample-every steps
+// `murine train dcgan|ddim`: trains one of the models of models/trainable.h on the synthetic cat faces or
+// an image folder, and writes a run directory:
+//   config.json            the options of the run (model sizes and run settings)
+//   losses.csv             step, d_loss, g_loss (GANs) or step, n_loss, i_loss (DDIM)
+//   samples_<step>.png     the model on the same fixed noise every --sample-every steps
 //   samples_final.png, training_images.png, weights.txt (the seed's positive/negative/zero table)
-//   checkpoint.safetensors generator, discriminator, both optimizers, step, RNG (atomic)
-// --resume DIR continues from DIR's checkpoint; Ctrl-C finishes the step, saves and exits.
-// Not yet here: the Keras flavour and the DDIM (issue 4 continues).
+//   checkpoint.safetensors every network, optimizer and EMA state, the step and the RNG (atomic)
+// --resume DIR continues from DIR's checkpoint; Ctrl-C finishes the step, saves and exits 130.
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sstream>
 
-#include "models/dcgan_torch.h"
+#include "models/trainable.h"
 #include "tensor/atomic_file.h"
 #include "tensor/error.h"
 #include "tools/command.h"
@@ -33,19 +33,18 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
+// The run settings; the model's own sizes are in `model`.
 struct TrainArgs {
-  std::string model = "dcgan", flavour = "torch", data = "synthetic-cats", out = "run", resume;
-  int64_t image_size = 32, ngf = 32, ndf = 32, latent = 100, batch = 64, steps = 500, sample_every = 100;
-  int64_t synthetic_count = 4096;
-  double window2d_width = 0.4, lr = 2e-4;
-  bool standard = false;
+  std::string kind = "dcgan", flavour = "torch", data = "synthetic-cats", out = "run", resume, device = "cpu";
+  int64_t batch = 64, steps = 500, epochs = 0, sample_every = 100, synthetic_count = 4096;
   uint64_t seed = 0;
+  ModelConfig model;
 
   json to_json() const {
-    return {{"model", model}, {"flavour", flavour}, {"data", data}, {"image_size", image_size}, {"ngf", ngf},
-            {"ndf", ndf}, {"latent", latent}, {"batch", batch}, {"steps", steps}, {"sample_every", sample_every},
-            {"synthetic_count", synthetic_count}, {"window2d_width", window2d_width}, {"lr", lr},
-            {"standard", standard}, {"seed", seed}};
+    json j = model.to_json();
+    j.update({{"data", data}, {"batch", batch}, {"steps", steps}, {"sample_every", sample_every},
+              {"synthetic_count", synthetic_count}, {"seed", seed}});
+    return j;
   }
 };
 
@@ -55,102 +54,124 @@ void write_text(const std::string& path, const std::string& text) {
   f.commit();
 }
 
-// Images in [-1, 1] → [0, 1], for pictures.
-Tensor to_unit(const Tensor& x) { return clip(mul(add(x, 1.0f), 0.5f), 0.0f, 1.0f); }
+// Keeps the header and the rows of losses.csv up to `step` (rows a crashed run logged after its last
+// checkpoint would otherwise appear twice).
+void trim_log(const std::string& path, int64_t step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string line, kept;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (header || (!line.empty() && std::stoll(line) <= step)) kept += line + "\n";
+    header = false;
+  }
+  in.close();
+  write_text(path, kept);
+}
 
-int run_train(TrainArgs a) {
-  MURINE_CHECK(a.model == "dcgan", "murine train: model '" << a.model << "' is not available yet (only dcgan)");
-  MURINE_CHECK(a.flavour == "torch", "murine train: flavour '" << a.flavour << "' is not available yet (only torch)");
+// The run's settings from a checkpoint's config (the run directory's own config.json at that time).
+TrainArgs resumed_args(const TrainArgs& given, const Checkpoint& c) {
+  TrainArgs a = given;
+  json j;
+  try {
+    j = json::parse(c.config_json);
+    a.model = ModelConfig::from_json(j);
+    a.data = j.at("data"), a.batch = j.at("batch"), a.seed = j.at("seed");
+    a.synthetic_count = j.at("synthetic_count"), a.sample_every = j.at("sample_every");
+    a.steps = std::max<int64_t>(given.steps, j.at("steps"));
+  } catch (const json::exception& e) {
+    MURINE_CHECK(false, "murine train: the checkpoint's config is not a murine run config: " << e.what());
+  }
+  return a;
+}
+
+int run_train(TrainArgs a, bool steps_given) {
+  MURINE_CHECK(a.kind == "dcgan" || a.kind == "ddim", "murine train: unknown model '" << a.kind << "' (dcgan or ddim)");
+  MURINE_CHECK(a.flavour == "torch" || a.flavour == "keras",
+               "murine train: --flavour must be torch or keras, got '" << a.flavour << "'");
+  a.model.model = a.kind == "ddim" ? "ddim" : "dcgan_" + a.flavour;
   MURINE_CHECK(a.batch > 0, "murine train: --batch must be positive, got " << a.batch);
   MURINE_CHECK(a.steps > 0, "murine train: --steps must be positive, got " << a.steps);
-  MURINE_CHECK(a.window2d_width > 0, "murine train: --window2d-width must be positive, got " << a.window2d_width);
+  MURINE_CHECK(a.epochs >= 0, "murine train: --epochs must be positive, got " << a.epochs);
+  MURINE_CHECK(a.model.window2d_width > 0, "murine train: --window2d-width must be positive, got " << a.model.window2d_width);
   MURINE_CHECK(a.sample_every > 0, "murine train: --sample-every must be positive, got " << a.sample_every);
+  MURINE_CHECK(a.synthetic_count > 0, "murine train: --synthetic-count must be positive, got " << a.synthetic_count);
+  MURINE_CHECK(a.device == "cpu", "murine train: --device " << a.device << ": training runs on the CPU only for now "
+               "(the CUDA backend does not yet have convolution and the optimizers)");
   std::string dir = a.resume.empty() ? a.out : a.resume;
   MURINE_CHECK(a.resume.empty() || fs::is_directory(a.resume),
                "murine train: --resume '" << a.resume << "' is not a run directory");
   std::error_code ec;
   fs::create_directories(dir, ec);
   MURINE_CHECK(!ec && fs::is_directory(dir), "murine train: cannot create output directory '" << dir << "': " << ec.message());
-  std::string ckpt_path = dir + "/checkpoint.safetensors";
+  const std::string ckpt_path = dir + "/checkpoint.safetensors";
   Checkpoint resumed;
   if (!a.resume.empty()) {
     resumed = load_checkpoint(ckpt_path);
-    TrainArgs saved = a;
-    json c = json::parse(resumed.config_json);
-    saved.image_size = c.at("image_size"), saved.ngf = c.at("ngf"), saved.ndf = c.at("ndf"), saved.latent = c.at("latent");
-    saved.batch = c.at("batch"), saved.window2d_width = c.at("window2d_width"), saved.standard = c.at("standard");
-    saved.seed = c.at("seed"), saved.data = c.at("data"), saved.synthetic_count = c.at("synthetic_count");
-    saved.sample_every = c.at("sample_every");
-    saved.steps = std::max(a.steps, (int64_t)c.at("steps"));
-    a = saved;
+    a = resumed_args(a, resumed);
     a.resume = dir;
   }
-  write_text(dir + "/config.json", a.to_json().dump(2) + "\n");  // also proves the directory is writable
 
-  DcganTorchOptions o;
-  o.latent = a.latent, o.ngf = a.ngf, o.ndf = a.ndf, o.image_size = a.image_size;
-  o.window2d_width = a.window2d_width, o.standard = a.standard;
   manual_seed(a.seed);
-  DcganTorch gan(o, a.lr);
-  std::string architecture = "dcgan_torch latent=" + std::to_string(a.latent) + " ngf=" + std::to_string(a.ngf) +
-                             " ndf=" + std::to_string(a.ndf) + " image=" + std::to_string(a.image_size) +
-                             (a.standard ? " standard" : " r=" + std::to_string(a.window2d_width));
+  std::unique_ptr<Trainable> model = make_trainable(a.model);
 
-  // Data in [-1, 1].
+  // Data, in the model's pixel range.
   Tensor images;
   if (a.data == "synthetic-cats") {
-    images = mul(add(synthetic_cats(a.synthetic_count, (int)a.image_size, a.seed), -0.5f), 2.0f);
+    images = to_pixel_range(synthetic_cats(a.synthetic_count, (int)a.model.image_size, a.seed), model->pixel_range());
   } else {
-    ImageFolder folder(a.data, (int)a.image_size, PixelRange::MinusOneOne);
+    ImageFolder folder(a.data, (int)a.model.image_size, model->pixel_range());
     images = folder.images();
   }
-  int64_t n = images.size(0);
+  const int64_t n = images.size(0);
   MURINE_CHECK(n >= a.batch, "murine train: " << n << " images are fewer than one batch of " << a.batch);
-  int64_t per_epoch = n / a.batch;
-  save_grid(to_unit(slice(images, 0, 0, std::min<int64_t>(n, 64))), 8, dir + "/training_images.png");
+  const int64_t per_epoch = n / a.batch;
+  if (a.epochs > 0 && a.resume.empty() && !steps_given) a.steps = a.epochs * per_epoch;
+  write_text(dir + "/config.json", a.to_json().dump(2) + "\n");  // also proves the directory is writable
+  Tensor shown = slice(images, 0, 0, std::min<int64_t>(n, 64));
+  if (model->pixel_range() == PixelRange::MinusOneOne) shown = mul(add(shown, 1.0f), 0.5f);
+  save_grid(shown, 8, dir + "/training_images.png");
 
   Generator rng(a.seed + 1);
-  Generator fixed_gen(a.seed + 2);
-  Tensor fixed_z = randn({64, a.latent, 1, 1}, fixed_gen);
   int64_t step = 0;
   if (!a.resume.empty()) {
-    MURINE_CHECK(resumed.architecture == architecture, "murine train: checkpoint '" << ckpt_path << "' is "
-                 << resumed.architecture << ", this run is " << architecture);
-    gan.generator->load_state_dict(checkpoint_part(resumed, "generator"));
-    gan.discriminator->load_state_dict(checkpoint_part(resumed, "discriminator"));
-    gan.optimizer_g.load_state_dict(checkpoint_part(resumed, "optimizer_g"));
-    gan.optimizer_d.load_state_dict(checkpoint_part(resumed, "optimizer_d"));
+    MURINE_CHECK(resumed.architecture == model->architecture(), "murine train: checkpoint '" << ckpt_path << "' is "
+                 << resumed.architecture << ", its config builds " << model->architecture());
+    model->load_state_parts(resumed.parts);
+    model->load_streams(resumed.streams);
     step = resumed.step;
     rng = resumed.rng;
+    trim_log(dir + "/losses.csv", step);
+  } else {
+    model->prepare(images);
   }
   auto save = [&] {
-    Checkpoint c{{{"generator", gan.generator->state_dict()}, {"discriminator", gan.discriminator->state_dict()},
-                  {"optimizer_g", gan.optimizer_g.state_dict()}, {"optimizer_d", gan.optimizer_d.state_dict()}},
-                 step, rng, architecture, a.to_json().dump()};
-    save_checkpoint(ckpt_path, c);
+    save_checkpoint(ckpt_path, {model->state_parts(), step, rng, model->architecture(), a.to_json().dump(), model->streams()});
   };
   auto samples = [&](const std::string& name) {
-    NoGradGuard no_grad;
-    gan.generator->eval();
-    Tensor fake = gan.generator->forward(fixed_z);
-    gan.generator->train();
-    save_grid(to_unit(fake), 8, dir + "/" + name);
+    Generator fixed(a.seed + 2);  // the same noise every time
+    save_grid(model->sample(64, fixed), 8, dir + "/" + name);
   };
 
-  CsvLog log(dir + "/losses.csv", {"step", "d_loss", "g_loss"}, !a.resume.empty());
+  std::vector<std::string> columns = {"step"};
+  for (const auto& name : model->loss_names()) columns.push_back(name);
+  CsvLog log(dir + "/losses.csv", columns, !a.resume.empty());
   install_interrupt_handler();
-  Progress progress(a.steps, a.batch, "train dcgan");
-  GanLosses last{0, 0};
+  Progress progress(a.steps, a.batch, "train " + a.model.model);
   while (step < a.steps && !interrupted()) {
-    int64_t epoch = step / per_epoch, index = step % per_epoch;
-    std::vector<int64_t> order = epoch_order(n, a.seed, epoch);
-    Tensor real = gather_rows(images, order, index * a.batch, a.batch);
-    last = gan.train_step(real, rng);
+    const int64_t epoch = step / per_epoch, index = step % per_epoch;
+    const std::vector<int64_t> order = epoch_order(n, a.seed, epoch);
+    std::vector<double> losses = model->train_step(gather_rows(images, order, index * a.batch, a.batch), rng);
     ++step;
-    log.row({(double)step, last.d_loss, last.g_loss});
-    char stats[96];
-    std::snprintf(stats, sizeof stats, "d_loss %.3f g_loss %.3f", last.d_loss, last.g_loss);
-    progress.update(step, stats);
+    std::vector<double> row = {(double)step};
+    std::ostringstream stats;
+    stats.precision(3);
+    for (size_t i = 0; i < losses.size(); ++i) {
+      row.push_back(losses[i]);
+      stats << (i ? " " : "") << columns[i + 1] << " " << std::fixed << losses[i];
+    }
+    log.row(row);
+    progress.update(step, stats.str());
     if (step % a.sample_every == 0) samples("samples_" + std::to_string(step) + ".png"), save();
   }
   save();
@@ -160,8 +181,9 @@ int run_train(TrainArgs a) {
     return 130;
   }
   samples("samples_final.png");
-  write_text(dir + "/weights.txt", "generator\n" + weight_sign_table(*gan.generator) + "\ndiscriminator\n" +
-                                       weight_sign_table(*gan.discriminator));
+  std::string table;
+  for (auto& [name, net] : model->networks()) table += (table.empty() ? "" : "\n") + name + "\n" + weight_sign_table(*net);
+  write_text(dir + "/weights.txt", table);
   progress.finish("");
   std::printf("wrote %s: samples_final.png, training_images.png, losses.csv, weights.txt, checkpoint.safetensors\n",
               dir.c_str());
@@ -172,25 +194,36 @@ int run_train(TrainArgs a) {
 
 Command add_train_command(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
-  CLI::App* sub = app.add_subcommand("train", "train a model (now: the PyTorch-flavour DCGAN) and write a run directory");
-  sub->add_option("model", a->model, "dcgan")->required();
-  sub->add_option("--flavour", a->flavour, "torch (keras: not yet)");
-  sub->add_option("--data", a->data, "synthetic-cats or an image folder");
+  CLI::App* sub = app.add_subcommand("train", "train a DCGAN or a DDIM and write a run directory");
+  ModelConfig& m = a->model;
+  sub->add_option("model", a->kind, "dcgan or ddim")->required();
+  sub->add_option("--flavour", a->flavour, "dcgan: torch (the PyTorch notebook) or keras (the paper's script)");
+  sub->add_option("--data", a->data, "synthetic-cats or an image folder (PNG/JPEG)");
   sub->add_option("--synthetic-count", a->synthetic_count, "number of synthetic faces");
-  sub->add_option("--image-size", a->image_size, "32 or 64");
-  sub->add_option("--ngf", a->ngf, "generator width");
-  sub->add_option("--ndf", a->ndf, "discriminator width");
-  sub->add_option("--latent", a->latent, "latent size");
+  sub->add_option("--image-size", m.image_size, "image side (dcgan: 32 or 64)");
+  sub->add_option("--ngf", m.ngf, "dcgan torch: generator width");
+  sub->add_option("--ndf", m.ndf, "dcgan torch: discriminator width");
+  sub->add_option("--width-scale", m.width_scale, "dcgan keras: multiplies every channel count");
+  sub->add_option("--widths", m.widths, "ddim: U-Net widths, comma-separated (the last is the middle)")->delimiter(',');
+  sub->add_option("--block-depth", m.block_depth, "ddim: residual blocks per stage");
+  sub->add_option("--sampling-steps", m.sampling_steps, "ddim: diffusion steps for the sample grids");
+  sub->add_option("--latent", m.latent, "dcgan: latent size");
   sub->add_option("--batch", a->batch, "batch size");
-  sub->add_option("--steps", a->steps, "training steps");
-  sub->add_option("--lr", a->lr, "Adam learning rate");
-  sub->add_option("--window2d-width", a->window2d_width, "window radius r of the mouse layers");
-  sub->add_flag("--standard", a->standard, "plain ConvTranspose2d instead of the mouse layers");
+  CLI::Option* steps = sub->add_option("--steps", a->steps, "training steps");
+  sub->add_option("--epochs", a->epochs, "training epochs (instead of --steps)");
+  sub->add_option("--lr", m.lr, "learning rate (default: the model's, 2e-4 / keras 1e-4)");
+  sub->add_option("--window2d-width", m.window2d_width, "window radius r of the mouse layers");
+  sub->add_flag("--standard", m.standard, "plain layers instead of the mouse layers");
   sub->add_option("--seed", a->seed, "seed");
+  sub->add_option("--device", a->device, "cpu");
   sub->add_option("--sample-every", a->sample_every, "steps between sample grids and checkpoints");
   sub->add_option("--out", a->out, "run directory");
   sub->add_option("--resume", a->resume, "continue the run in this directory");
-  return {sub, [a] { return run_train(*a); }};
+  return {sub, [a, steps] {
+            TrainArgs args = *a;
+            MURINE_CHECK(!(steps->count() && args.epochs > 0), "murine train: give --steps or --epochs, not both");
+            return run_train(args, steps->count() > 0);
+          }};
 }
 
 }  // namespace murine::cli

@@ -17,5 +17,7 @@ Command add_version_command(CLI::App& app);
 Command add_verify_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
 Command add_data_command(CLI::App& app);
+Command add_bench_command(CLI::App& app);
+Command add_sample_command(CLI::App& app);
 
 }  // namespace murine::cli

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
       murine::cli::add_train_command(app),
       murine::cli::add_mask_command(app),
       murine::cli::add_data_command(app),
+      murine::cli::add_bench_command(app),
+      murine::cli::add_sample_command(app),
   };
   try {
     try {

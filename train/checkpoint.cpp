@@ -25,6 +25,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
                            {"rng_offset", std::to_string(c.rng.offset)},
                            {"architecture", c.architecture},
                            {"config", c.config_json}};
+  for (const auto& [name, g] : c.streams)
+    meta["stream:" + name] = std::to_string(g.seed) + " " + std::to_string(g.offset);
   save_safetensors(path, flat, meta);
 }
 
@@ -39,6 +41,20 @@ Checkpoint load_checkpoint(const std::string& path, Device device) {
     c.rng.offset = std::stoull(meta.at("rng_offset"));
   } catch (const std::exception&) {
     throw Error("load_checkpoint: '" + path + "' has malformed step or rng metadata");
+  }
+  for (const auto& [key, value] : meta) {
+    if (key.rfind("stream:", 0) != 0) continue;
+    Generator g;
+    size_t used = 0, space = value.find(' ');
+    try {
+      g.seed = std::stoull(value.substr(0, space), &used);
+      g.offset = std::stoull(value.substr(space + 1));
+    } catch (const std::exception&) {
+      space = std::string::npos;
+    }
+    MURINE_CHECK(space != std::string::npos && used == space,
+                 "load_checkpoint: '" << path << "' has malformed metadata " << key << " = '" << value << "'");
+    c.streams[key.substr(7)] = g;
   }
   c.architecture = meta.count("architecture") ? meta.at("architecture") : "";
   c.config_json = meta.count("config") ? meta.at("config") : "";

@@ -21,6 +21,9 @@ struct Checkpoint {
   Generator rng{0};
   std::string architecture;  // e.g. "dcgan_torch ngf=64 ndf=64 image=64 r=0.4"
   std::string config_json;   // the run's config.json, for reference
+  // Other random streams by name (the Dropout layers' mask generators, "generator.9"), saved as
+  // metadata "stream:<name>" = "<seed> <offset>".
+  std::map<std::string, Generator> streams;
 };
 
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);

@@ -1,0 +1,253 @@
+// The three trainable models behind one interface (see trainable.h).
+#include "models/trainable.h"
+
+#include <sstream>
+
+#include "models/dcgan_keras.h"
+#include "models/dcgan_torch.h"
+#include "models/ddim.h"
+#include "tensor/error.h"
+#include "tensor/ops.h"
+
+namespace murine {
+
+using json = nlohmann::json;
+
+json ModelConfig::to_json() const {
+  return {{"model", model}, {"image_size", image_size}, {"window2d_width", window2d_width},
+          {"standard", standard}, {"lr", lr}, {"latent", latent}, {"ngf", ngf}, {"ndf", ndf},
+          {"width_scale", width_scale}, {"widths", widths}, {"block_depth", block_depth},
+          {"attention_resolution", attention_resolution}, {"sampling_steps", sampling_steps}};
+}
+
+namespace {
+
+template <typename T>
+void read_key(const json& j, const char* key, T& value) {
+  if (!j.contains(key)) return;
+  try {
+    value = j.at(key).get<T>();
+  } catch (const json::exception& e) {
+    MURINE_CHECK(false, "model config: key '" << key << "' has the wrong type (" << j.at(key).dump() << ")");
+  }
+}
+
+std::string radius_str(const ModelConfig& c) {
+  if (c.standard) return "standard";
+  std::ostringstream s;
+  s << "r=" << c.window2d_width;
+  return s.str();
+}
+
+// ---- the PyTorch-flavour DCGAN (images in [-1, 1], latent (N, latent, 1, 1)) ----
+class TrainableDcganTorch : public Trainable {
+ public:
+  explicit TrainableDcganTorch(const ModelConfig& c)
+      : config_(c), gan_(options(c), c.lr > 0 ? c.lr : 2e-4) {}
+
+  static DcganTorchOptions options(const ModelConfig& c) {
+    DcganTorchOptions o;
+    o.latent = c.latent, o.ngf = c.ngf, o.ndf = c.ndf, o.image_size = c.image_size;
+    o.window2d_width = c.window2d_width, o.standard = c.standard;
+    return o;
+  }
+  std::string architecture() const override {
+    std::ostringstream s;
+    s << "dcgan_torch latent=" << config_.latent << " ngf=" << config_.ngf << " ndf=" << config_.ndf
+      << " image=" << config_.image_size << " " << radius_str(config_);
+    return s.str();
+  }
+  PixelRange pixel_range() const override { return PixelRange::MinusOneOne; }
+  std::vector<std::string> loss_names() const override { return {"d_loss", "g_loss"}; }
+  std::vector<double> train_step(const Tensor& real, Generator& gen) override {
+    GanLosses l = gan_.train_step(real, gen);
+    return {l.d_loss, l.g_loss};
+  }
+  Tensor sample(int64_t n, Generator& gen, int64_t) override {
+    MURINE_CHECK(n > 0, "sample: n must be positive, got " << n);
+    NoGradGuard no_grad;
+    Tensor z = randn({n, config_.latent, 1, 1}, gen, gan_.generator->device());
+    bool was_training = gan_.generator->training();
+    gan_.generator->eval();
+    Tensor fake = gan_.generator->forward(z);
+    gan_.generator->train(was_training);
+    return clip(mul(add(fake, 1.0f), 0.5f), 0.0f, 1.0f);
+  }
+  StateParts state_parts() const override {
+    return {{"generator", gan_.generator->state_dict()}, {"discriminator", gan_.discriminator->state_dict()},
+            {"optimizer_g", gan_.optimizer_g.state_dict()}, {"optimizer_d", gan_.optimizer_d.state_dict()}};
+  }
+  void load_state_parts(const StateParts& p) override {
+    gan_.generator->load_state_dict(part(p, "generator"));
+    gan_.discriminator->load_state_dict(part(p, "discriminator"));
+    if (p.count("optimizer_g")) gan_.optimizer_g.load_state_dict(p.at("optimizer_g"));
+    if (p.count("optimizer_d")) gan_.optimizer_d.load_state_dict(p.at("optimizer_d"));
+  }
+  std::vector<std::pair<std::string, Module*>> networks() override {
+    return {{"generator", gan_.generator.get()}, {"discriminator", gan_.discriminator.get()}};
+  }
+  const ModelConfig& config() const override { return config_; }
+
+  static const std::map<std::string, Tensor>& part(const StateParts& p, const std::string& name) {
+    auto it = p.find(name);
+    MURINE_CHECK(it != p.end(), "checkpoint has no part '" << name << "'");
+    return it->second;
+  }
+
+ private:
+  ModelConfig config_;
+  DcganTorch gan_;
+};
+
+// ---- the Keras-flavour DCGAN (images in [0, 1], latent (N, latent)) ----
+class TrainableDcganKeras : public Trainable {
+ public:
+  explicit TrainableDcganKeras(const ModelConfig& c)
+      : config_(c), gan_(options(c), c.lr > 0 ? c.lr : 1e-4) {}
+
+  static DcganKerasOptions options(const ModelConfig& c) {
+    DcganKerasOptions o;
+    o.latent = c.latent, o.image_size = c.image_size, o.width_scale = c.width_scale;
+    o.window2d_width = c.window2d_width, o.standard = c.standard;
+    return o;
+  }
+  std::string architecture() const override {
+    std::ostringstream s;
+    s << "dcgan_keras latent=" << config_.latent << " width_scale=" << config_.width_scale
+      << " image=" << config_.image_size << " " << radius_str(config_);
+    return s.str();
+  }
+  PixelRange pixel_range() const override { return PixelRange::ZeroOne; }
+  std::vector<std::string> loss_names() const override { return {"d_loss", "g_loss"}; }
+  std::vector<double> train_step(const Tensor& real, Generator& gen) override {
+    GanLosses l = gan_.train_step(real, gen);
+    return {l.d_loss, l.g_loss};
+  }
+  Tensor sample(int64_t n, Generator& gen, int64_t) override {
+    MURINE_CHECK(n > 0, "sample: n must be positive, got " << n);
+    NoGradGuard no_grad;
+    Tensor z = randn({n, config_.latent}, gen, gan_.generator->device());
+    bool was_training = gan_.generator->training();
+    gan_.generator->eval();  // the reference script's generator(z): inference mode
+    Tensor fake = gan_.generator->forward(z);
+    gan_.generator->train(was_training);
+    return fake;
+  }
+  StateParts state_parts() const override {
+    return {{"generator", gan_.generator->state_dict()}, {"discriminator", gan_.discriminator->state_dict()},
+            {"optimizer_g", gan_.optimizer_g.state_dict()}, {"optimizer_d", gan_.optimizer_d.state_dict()}};
+  }
+  void load_state_parts(const StateParts& p) override {
+    gan_.generator->load_state_dict(TrainableDcganTorch::part(p, "generator"));
+    gan_.discriminator->load_state_dict(TrainableDcganTorch::part(p, "discriminator"));
+    if (p.count("optimizer_g")) gan_.optimizer_g.load_state_dict(p.at("optimizer_g"));
+    if (p.count("optimizer_d")) gan_.optimizer_d.load_state_dict(p.at("optimizer_d"));
+  }
+  std::vector<std::pair<std::string, Module*>> networks() override {
+    return {{"generator", gan_.generator.get()}, {"discriminator", gan_.discriminator.get()}};
+  }
+  const ModelConfig& config() const override { return config_; }
+
+ private:
+  ModelConfig config_;
+  DcganKeras gan_;
+};
+
+// ---- the DDIM (images in [0, 1]) ----
+class TrainableDdim : public Trainable {
+ public:
+  explicit TrainableDdim(const ModelConfig& c) : config_(c), ddim_(options(c)) {}
+
+  static DdimOptions options(const ModelConfig& c) {
+    DdimOptions o;
+    o.image_size = c.image_size;
+    o.widths = c.widths;
+    o.block_depth = c.block_depth;
+    o.window2d_width = c.window2d_width;
+    if (c.standard) o.window2d_width = kStandardRadius;  // every stage a Conv2D
+    o.attention_resolution = c.attention_resolution >= 0 ? c.attention_resolution : c.image_size / 4;
+    if (c.lr > 0) o.learning_rate = c.lr;
+    return o;
+  }
+  std::string architecture() const override {
+    std::ostringstream s;
+    s << "ddim image=" << config_.image_size << " widths=";
+    for (size_t i = 0; i < config_.widths.size(); ++i) s << (i ? "," : "") << config_.widths[i];
+    s << " depth=" << config_.block_depth << " attention=" << ddim_.options().attention_resolution << " "
+      << radius_str(config_);
+    return s.str();
+  }
+  PixelRange pixel_range() const override { return PixelRange::ZeroOne; }
+  std::vector<std::string> loss_names() const override { return {"n_loss", "i_loss"}; }
+  void prepare(const Tensor& images) override { ddim_.adapt(images); }
+  std::vector<double> train_step(const Tensor& real, Generator& gen) override {
+    double n_loss = ddim_.train_step(real, gen);
+    return {n_loss, ddim_.image_loss()};
+  }
+  Tensor sample(int64_t n, Generator& gen, int64_t steps) override {
+    return ddim_.sample(n, steps > 0 ? steps : config_.sampling_steps, gen);
+  }
+  StateParts state_parts() const override { return ddim_.state_parts(); }
+  void load_state_parts(const StateParts& p) override {
+    StateParts full = p;
+    if (!full.count("optimizer")) full["optimizer"] = ddim_.optimizer().state_dict();  // sampling-only files
+    ddim_.load_state_parts(full);
+  }
+  std::vector<std::pair<std::string, Module*>> networks() override {
+    return {{"network", &ddim_.network()}};
+  }
+  std::vector<Module*> modules() override { return {&ddim_.network(), &ddim_.ema_network(), &ddim_.normalizer()}; }
+  const ModelConfig& config() const override { return config_; }
+
+ private:
+  ModelConfig config_;
+  Ddim ddim_;
+};
+
+}  // namespace
+
+std::map<std::string, Generator> Trainable::streams() {
+  std::map<std::string, Generator> out;
+  for (auto& [net_name, net] : networks())
+    for (auto& [name, g] : net->named_random_streams()) out[net_name + "." + name] = *g;
+  return out;
+}
+
+void Trainable::load_streams(const std::map<std::string, Generator>& saved) {
+  for (auto& [net_name, net] : networks())
+    for (auto& [name, g] : net->named_random_streams()) {
+      auto it = saved.find(net_name + "." + name);
+      if (it != saved.end()) *g = it->second;
+    }
+}
+
+ModelConfig ModelConfig::from_json(const json& j) {
+  MURINE_CHECK(j.is_object(), "model config: expected a JSON object, got " << j.dump());
+  ModelConfig c;
+  read_key(j, "model", c.model);
+  read_key(j, "image_size", c.image_size);
+  read_key(j, "window2d_width", c.window2d_width);
+  read_key(j, "standard", c.standard);
+  read_key(j, "lr", c.lr);
+  read_key(j, "latent", c.latent);
+  read_key(j, "ngf", c.ngf);
+  read_key(j, "ndf", c.ndf);
+  read_key(j, "width_scale", c.width_scale);
+  read_key(j, "widths", c.widths);
+  read_key(j, "block_depth", c.block_depth);
+  read_key(j, "attention_resolution", c.attention_resolution);
+  read_key(j, "sampling_steps", c.sampling_steps);
+  return c;
+}
+
+std::unique_ptr<Trainable> make_trainable(const ModelConfig& c) {
+  MURINE_CHECK(c.window2d_width > 0, "model: window2d_width (r) must be positive, got " << c.window2d_width);
+  MURINE_CHECK(c.lr >= 0, "model: lr must be positive (or 0 for the model's default), got " << c.lr);
+  MURINE_CHECK(c.sampling_steps > 0, "model: sampling_steps must be positive, got " << c.sampling_steps);
+  if (c.model == "dcgan_torch") return std::make_unique<TrainableDcganTorch>(c);
+  if (c.model == "dcgan_keras") return std::make_unique<TrainableDcganKeras>(c);
+  if (c.model == "ddim") return std::make_unique<TrainableDdim>(c);
+  throw Error("model: unknown model '" + c.model + "' (dcgan_torch, dcgan_keras or ddim)");
+}
+
+}  // namespace murine

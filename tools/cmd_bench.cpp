@@ -1,0 +1,167 @@
+// `murine bench dcgan_torch|dcgan_keras|ddim`: times full training steps of a model on random data.
+// The model is built at the requested size, --warmup steps run untimed, then each of --steps steps is
+// timed on its own (steady_clock around train_step, with a device synchronize on cuda) and the median is
+// reported as ms/step and batch / median as images/s. Two lines go to stdout: one for people, and one
+// machine-readable line of key=value pairs,
+//   bench framework=murine model=ddim device=cpu threads=2 batch=64 image=64 widths=64,128,256,512 ...
+//     ... steps=10 warmup=2 ms_per_step=123.4 min_ms=120.1 images_per_s=518.6
+// which bench/torch_anchor.py prints in the same form for the same step in PyTorch (bench/README.md).
+// A benchmark measures; nothing here checks values.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "models/trainable.h"
+#include "tensor/backend.h"
+#include "tensor/error.h"
+#include "tensor/ops.h"
+#include "tools/command.h"
+
+namespace murine::cli {
+
+namespace {
+
+struct BenchArgs {
+  std::string model, device = "cpu";
+  int64_t batch = 0;  // 0: the model's paper batch (set in run_bench), an explicit 0 is an error
+  bool batch_given = false;
+  int64_t steps = 10, warmup = 2, image_size = 64, threads = 0;
+  int64_t latent = 100, ngf = 64, ndf = 64;                 // dcgan_torch
+  double width_scale = 1.0;                                 // dcgan_keras
+  std::vector<int64_t> widths = {64, 128, 256, 512};        // ddim
+  double window2d_width = 0.4;
+  bool standard = false;
+  uint64_t seed = 0;
+};
+
+// The paper's batch size of each model (models.md).
+int64_t paper_batch(const std::string& model) {
+  if (model == "dcgan_torch") return 128;
+  if (model == "dcgan_keras") return 32;
+  return 64;  // ddim
+}
+
+std::string join(const std::vector<int64_t>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  return s;
+}
+
+// The model-specific part of the result line ("ngf=64 ndf=64", "width_scale=1", "widths=64,128,...").
+std::string model_text(const BenchArgs& a) {
+  if (a.model == "dcgan_torch")
+    return "latent=" + std::to_string(a.latent) + " ngf=" + std::to_string(a.ngf) + " ndf=" + std::to_string(a.ndf);
+  if (a.model == "dcgan_keras") {
+    std::ostringstream scale;
+    scale << a.width_scale;
+    return "latent=" + std::to_string(a.latent) + " width_scale=" + scale.str();
+  }
+  return "widths=" + join(a.widths);
+}
+
+int run_bench(BenchArgs a) {
+  const std::string& m = a.model;
+  MURINE_CHECK(m == "dcgan_torch" || m == "dcgan_keras" || m == "ddim",
+               "murine bench: unknown model '" << m << "' (dcgan_torch, dcgan_keras or ddim)");
+  if (!a.batch_given) a.batch = paper_batch(m);
+  MURINE_CHECK(a.batch > 0, "murine bench: --batch must be positive, got " << a.batch);
+  MURINE_CHECK(a.steps > 0, "murine bench: --steps must be positive, got " << a.steps);
+  MURINE_CHECK(a.warmup >= 0, "murine bench: --warmup must be >= 0, got " << a.warmup);
+  MURINE_CHECK(a.threads >= 0, "murine bench: --threads must be >= 0 (0: all cores), got " << a.threads);
+  MURINE_CHECK(a.device == "cpu" || a.device == "cuda",
+               "murine bench: --device must be cpu or cuda, got '" << a.device << "'");
+  const Device dev = a.device == "cuda" ? Device::CUDA : Device::CPU;
+  MURINE_CHECK(device_built(dev), "murine bench: --device cuda needs a CUDA build of murine (make CUDA=1)");
+  MURINE_CHECK(device_available(dev), "murine bench: --device cuda: no CUDA device is visible on this machine");
+  int threads = 1;
+#ifdef _OPENMP
+  if (a.threads > 0) omp_set_num_threads((int)a.threads);
+  threads = omp_get_max_threads();
+#endif
+
+  ModelConfig config;
+  config.model = m, config.image_size = a.image_size, config.latent = a.latent, config.ngf = a.ngf;
+  config.ndf = a.ndf, config.width_scale = a.width_scale, config.widths = a.widths;
+  config.window2d_width = a.window2d_width, config.standard = a.standard;
+  manual_seed(a.seed);  // the models' initial weights
+  std::unique_ptr<Trainable> model = make_trainable(config);
+  Generator gen(a.seed + 1);
+  // Fixed random images in the model's pixel range; the DDIM fits its normaliser to them.
+  Tensor real = rand({a.batch, 3, a.image_size, a.image_size}, gen);
+  if (model->pixel_range() == PixelRange::MinusOneOne) real = add(mul(real, 2.0f), -1.0f);
+  model->prepare(real);
+  model->to(dev);
+  real = real.to(dev);
+  char variant_text[48];
+  std::snprintf(variant_text, sizeof variant_text, "mouse r=%g", a.window2d_width);
+  std::string variant = a.standard ? "standard" : variant_text;
+
+  using Clock = std::chrono::steady_clock;
+  auto timed_step = [&] {
+    auto t0 = Clock::now();
+    model->train_step(real, gen);
+    backend(dev).synchronize();
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  };
+  for (int64_t i = 0; i < a.warmup; ++i) timed_step();
+  std::vector<double> ms;
+  for (int64_t i = 0; i < a.steps; ++i) ms.push_back(timed_step());
+
+  std::vector<double> sorted = ms;
+  std::sort(sorted.begin(), sorted.end());
+  const size_t n = sorted.size();
+  const double median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+  const double images_per_s = (double)a.batch / (median / 1000.0);
+
+  std::printf("murine bench %s (%s, %d threads, batch %lld, image %lld, %s, %s): %.1f ms/step median "
+              "(min %.1f, max %.1f over %lld steps after %lld warm-up), %.1f images/s\n",
+              m.c_str(), a.device.c_str(), threads, (long long)a.batch, (long long)a.image_size,
+              model_text(a).c_str(), variant.c_str(), median, sorted.front(), sorted.back(), (long long)a.steps,
+              (long long)a.warmup, images_per_s);
+  std::printf("bench framework=murine model=%s device=%s threads=%d batch=%lld image=%lld %s standard=%d "
+              "steps=%lld warmup=%lld ms_per_step=%.2f min_ms=%.2f images_per_s=%.2f\n",
+              m.c_str(), a.device.c_str(), threads, (long long)a.batch, (long long)a.image_size,
+              model_text(a).c_str(), a.standard ? 1 : 0, (long long)a.steps, (long long)a.warmup, median,
+              sorted.front(), images_per_s);
+  return 0;
+}
+
+}  // namespace
+
+Command add_bench_command(CLI::App& app) {
+  auto a = std::make_shared<BenchArgs>();
+  CLI::App* sub = app.add_subcommand("bench", "time full training steps of a model on random data");
+  sub->add_option("model", a->model, "dcgan_torch, dcgan_keras or ddim")->required();
+  CLI::Option* batch = sub->add_option("--batch", a->batch, "batch size (default: the paper's, 128 / 32 / 64)");
+  sub->add_option("--steps", a->steps, "timed steps (the median is reported)")->capture_default_str();
+  sub->add_option("--warmup", a->warmup, "untimed steps first")->capture_default_str();
+  sub->add_option("--device", a->device, "cpu or cuda")->capture_default_str();
+  sub->add_option("--threads", a->threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)");
+  sub->add_option("--image-size", a->image_size, "image side (dcgan: 64 or 32)")->capture_default_str();
+  sub->add_option("--latent", a->latent, "latent size (dcgan)")->capture_default_str();
+  sub->add_option("--ngf", a->ngf, "generator width (dcgan_torch)")->capture_default_str();
+  sub->add_option("--ndf", a->ndf, "discriminator width (dcgan_torch)")->capture_default_str();
+  sub->add_option("--width-scale", a->width_scale, "multiplies every channel count (dcgan_keras)")
+      ->capture_default_str();
+  sub->add_option("--widths", a->widths, "U-Net widths, the last is the middle (ddim)")
+      ->delimiter(',')
+      ->capture_default_str();
+  sub->add_option("--window2d-width", a->window2d_width, "window radius r of the mouse layers")
+      ->capture_default_str();
+  sub->add_flag("--standard", a->standard, "standard layers instead of the mouse layers");
+  sub->add_option("--seed", a->seed, "seed of the weights and the random data")->capture_default_str();
+  return {sub, [a, batch] {
+            a->batch_given = batch->count() > 0;
+            return run_bench(*a);
+          }};
+}
+
+}  // namespace murine::cli
