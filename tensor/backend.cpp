@@ -90,6 +90,12 @@ void Backend::gemm(bool, bool, int64_t, int64_t, int64_t, float, const float*, i
 }
 void Backend::im2col(const ConvGeometry&, const float*, float*) { missing(*this, "im2col"); }
 void Backend::col2im(const ConvGeometry&, const float*, float*) { missing(*this, "col2im"); }
+void Backend::im2col_batch(const ConvGeometry&, int64_t, const float*, float*) {
+  missing(*this, "im2col");
+}
+void Backend::col2im_batch(const ConvGeometry&, int64_t, const float*, float*) {
+  missing(*this, "col2im");
+}
 
 void register_backend(Backend* b) {
   if (b->device() == Device::CUDA) g_cuda_backend = b;

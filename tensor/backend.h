@@ -29,7 +29,8 @@ const char* binary_op_name(BinaryOp op);
 enum class ReduceOp { Sum, Max };
 
 // One 2-D convolution's geometry for im2col/col2im on a single image (C, H, W).
-// The column matrix is (C·kh·kw, out_h·out_w), row index (c, i, j), column index (oy, ox).
+// The column matrix is (C·kh·kw, out_h·out_w), row index (c, i, j), column index (oy, ox); for a
+// batch of N images it is (C·kh·kw, N·out_h·out_w), column index (n, oy, ox).
 struct ConvGeometry {
   int64_t channels, height, width;
   int64_t kernel_h, kernel_w;
@@ -88,10 +89,19 @@ class Backend {
   // Convolution lowering for one image; col2im accumulates (+=) into img.
   virtual void im2col(const ConvGeometry& g, const float* img, float* col);
   virtual void col2im(const ConvGeometry& g, const float* col, float* img);
+  // The same for `batch` images (batch, C, H, W) side by side in one column matrix
+  // (C·kh·kw, batch·out_h·out_w), so one GEMM covers the whole batch; col2im_batch accumulates.
+  virtual void im2col_batch(const ConvGeometry& g, int64_t batch, const float* images, float* col);
+  virtual void col2im_batch(const ConvGeometry& g, int64_t batch, const float* col, float* images);
 
   // Blocks until queued work on this device is done (a no-op on the CPU).
   virtual void synchronize() {}
 };
+
+// The most bytes conv2d / conv_transpose2d give one column matrix (default 256 MiB): they lower the
+// batch in chunks of as many images as fit, at least one. Tests lower it to exercise the chunking.
+int64_t conv_column_budget_bytes();
+void set_conv_column_budget_bytes(int64_t bytes);
 
 // The backend for a device; throws when that backend was not built or cannot run here.
 Backend& backend(Device device);

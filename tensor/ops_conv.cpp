@@ -1,7 +1,12 @@
-// 2-D convolution and transposed convolution (NCHW), lowered per image to im2col/col2im and one
-// batched GEMM over the groups, on whichever backend holds x. conv_transpose2d is the adjoint of
-// conv2d with respect to its input (darknet's view): its forward is conv2d's input gradient and
-// its backward is conv2d's forward, so the two ops below mirror each other step for step.
+// 2-D convolution and transposed convolution (NCHW), on whichever backend holds x. A chunk of
+// images is lowered at once: im2col/col2im over the whole chunk gives one column matrix
+// (rows, images·positions), so each group needs one GEMM per chunk rather than one per image; the
+// GEMM operands and results are channel-major (C, images, positions) and are reordered to and from
+// the tensors' (images, C, positions). conv_transpose2d is the adjoint of conv2d with respect to
+// its input (darknet's view): its forward is conv2d's input gradient and its backward is conv2d's
+// forward, so the two ops below mirror each other step for step.
+#include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <string>
 
@@ -78,13 +83,56 @@ void init_with_bias(Backend& be, Tensor& y, const Tensor& bias, int64_t batch, i
                   {batch, out_channels, positions});
 }
 
+// The most bytes one chunk's column matrix may take; the batch is lowered in chunks that fit.
+std::atomic<int64_t> g_conv_column_budget_bytes{int64_t(256) << 20};
+
+// How many images one chunk lowers: as many as fit (rows, images·positions) in the budget, at least
+// one, at most the batch.
+int64_t images_per_chunk(int64_t batch, int64_t rows, int64_t positions) {
+  const int64_t per_image = std::max<int64_t>(1, rows * positions * (int64_t)sizeof(float));
+  return std::clamp<int64_t>(g_conv_column_budget_bytes / per_image, 1, std::max<int64_t>(batch, 1));
+}
+
+// dst (B, A, P) = src (A, B, P) with the two leading axes swapped: the reorder between image-major
+// tensors (images, C, P) and channel-major GEMM operands (C, images, P).
+void swap_leading_axes(Backend& be, float* dst, const float* src, int64_t a, int64_t b,
+                       int64_t positions) {
+  be.strided_copy(dst, {a * positions, positions, 1}, src, {positions, b * positions, 1},
+                  {b, a, positions});
+}
+
+// y[n, o, p] = out[o, n, p] + b[o]: a channel-major GEMM result (O, images, P) back to the image-major
+// output (images, O, P), adding the bias on the way (b broadcast by a stride-0 read).
+void channel_major_to_output(Backend& be, float* y, const float* out, const Tensor& bias,
+                             int64_t images, int64_t out_channels, int64_t positions) {
+  if (!bias.defined()) {
+    swap_leading_axes(be, y, out, out_channels, images, positions);
+    return;
+  }
+  be.binary(BinaryOp::Add, y, {images, out_channels, positions}, out,
+            {positions, images * positions, 1}, bias.data(), {0, 1, 0});
+}
+
+// A 1x1 stride-1 unpadded convolution's column matrix is x[n] itself: no im2col is needed.
+bool is_pointwise(const ConvGeometry& g) {
+  return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
+         g.pad_top == 0 && g.pad_bottom == 0 && g.pad_left == 0 && g.pad_right == 0;
+}
+
 }  // namespace
+
+int64_t conv_column_budget_bytes() { return g_conv_column_budget_bytes; }
+void set_conv_column_budget_bytes(int64_t bytes) {
+  MURINE_CHECK(bytes >= 1, "set_conv_column_budget_bytes: bytes must be >= 1, got " << bytes);
+  g_conv_column_budget_bytes = bytes;
+}
 
 // ---- conv2d ----
 
 // [conv2d] y[n] = W · im2col(x[n]) + b, per group g: y[n, g] = W_g · im2col(x[n])_g + b_g
 // x (N, C, H, W), weight (O, C/G, kh, kw), bias (O) → y (N, O, OH, OW);
-// per image: col (C·kh·kw, OH·OW), W_g (O/G, C/G·kh·kw), y[n, g] (O/G, OH·OW).
+// per chunk of B images: col (C·kh·kw, B·OH·OW), W_g (O/G, C/G·kh·kw), out_g (O/G, B·OH·OW): the
+// chunk's y[n, g] side by side. A 1x1 stride-1 unpadded kernel skips im2col: col is x[n] itself.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dOptions& opt) {
   check_common_arguments("conv2d", x, weight, bias, opt);
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
@@ -119,50 +167,81 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   const int64_t OH = geom.out_h(), OW = geom.out_w(), P = OH * OW;
   const int64_t group_out = O / G;                                // O/G rows of W_g
   const int64_t group_rows = (C / G) * geom.kernel_h * geom.kernel_w;  // C/G·kh·kw columns of W_g
+  const bool pointwise = G == 1 && is_pointwise(geom);
+  const int64_t chunk = images_per_chunk(N, G * group_rows, P);
   Backend& be = backend(x.device());
 
   Tensor y = Tensor::empty({N, O, OH, OW}, x.device());
-  init_with_bias(be, y, bias, N, O, P);
-  Tensor col = Tensor::empty({G * group_rows, P}, x.device());
-  for (int64_t n = 0; n < N; ++n) {
-    be.im2col(geom, x.data() + n * C * H * W, col.data());
-    // y[n, g] (O/G, P) += W_g (O/G, C/G·kh·kw) · col_g (C/G·kh·kw, P), for g < G
-    be.gemm(false, false, group_out, P, group_rows, 1.0f,
-            weight.data(), group_rows, group_out * group_rows,
-            col.data(), P, group_rows * P,
-            1.0f, y.data() + n * O * P, P, group_out * P, G);
+  if (pointwise || chunk == 1) {
+    init_with_bias(be, y, bias, N, O, P);
+  }
+  if (pointwise) {
+    // y[n] (O, P) += W (O, C) · x[n] (C, P), for every n in one strided GEMM batch
+    be.gemm(false, false, O, P, C, 1.0f, weight.data(), C, 0, x.data(), P, C * P,
+            1.0f, y.data(), P, O * P, N);
+  } else {
+    Tensor col = Tensor::empty({G * group_rows, chunk * P}, x.device());
+    Tensor out;  // (O, B·P), channel-major; a chunk of one image writes y[n] directly
+    if (chunk > 1) out = Tensor::empty({O, chunk * P}, x.device());
+    for (int64_t n0 = 0; n0 < N; n0 += chunk) {
+      const int64_t B = std::min(chunk, N - n0), BP = B * P;
+      be.im2col_batch(geom, B, x.data() + n0 * C * H * W, col.data());
+      // out_g (O/G, B·P) = W_g (O/G, C/G·kh·kw) · col_g (C/G·kh·kw, B·P), for g < G
+      float* result = chunk > 1 ? out.data() : y.data() + n0 * O * P;
+      be.gemm(false, false, group_out, BP, group_rows, 1.0f,
+              weight.data(), group_rows, group_out * group_rows,
+              col.data(), BP, group_rows * BP,
+              chunk > 1 ? 0.0f : 1.0f, result, BP, group_out * BP, G);
+      if (chunk > 1) channel_major_to_output(be, y.data() + n0 * O * P, out.data(), bias, B, O, P);
+    }
   }
 
   // [conv2d backward] dW = Σ_n dY[n] · im2col(x[n])ᵀ; dx[n] = col2im(Wᵀ · dY[n]); db = Σ dY
-  // per group g (W_g, dY[n, g], the rows col_g); db sums over n, h, w.
+  // per group g (W_g, dY[n, g], the rows col_g); db sums over n, h, w. Per chunk of B images, dY is
+  // reordered channel-major (O, B·P) so each sum over n is inside one GEMM.
   // dY (N, O, OH, OW); dW (O, C/G, kh, kw); dx (N, C, H, W); db (O).
   return record(y, "conv2d", {x, weight, bias},
-                [x, weight, geom, N, C, H, W, O, G, P, group_out, group_rows](
+                [x, weight, geom, N, C, H, W, O, G, P, group_out, group_rows, pointwise, chunk](
                     const Tensor& gy, const std::vector<bool>& needs) {
     Backend& be = backend(gy.device());
     Tensor gx, gw, gb;
-    Tensor col;  // (C·kh·kw, P): dcol for dx, then im2col(x[n]) for dW
-    if (needs[0] || needs[1]) col = Tensor::empty({G * group_rows, P}, gy.device());
-    if (needs[0]) {
-      gx = zeros(x.shape(), x.device());
-      for (int64_t n = 0; n < N; ++n) {
-        // dcol_g (C/G·kh·kw, P) = W_gᵀ · dY[n, g] (O/G, P); then dx[n] += col2im(dcol)
-        be.gemm(true, false, group_rows, P, group_out, 1.0f,
-                weight.data(), group_rows, group_out * group_rows,
-                gy.data() + n * O * P, P, group_out * P,
-                0.0f, col.data(), P, group_rows * P, G);
-        be.col2im(geom, col.data(), gx.data() + n * C * H * W);
-      }
+    if (needs[0] && pointwise) {
+      // dx[n] (C, P) = Wᵀ (C, O) · dY[n] (O, P), for every n in one strided GEMM batch
+      gx = Tensor::empty(x.shape(), x.device());
+      be.gemm(true, false, C, P, O, 1.0f, weight.data(), C, 0, gy.data(), P, O * P,
+              0.0f, gx.data(), P, C * P, N);
     }
-    if (needs[1]) {
-      gw = zeros(weight.shape(), weight.device());
-      for (int64_t n = 0; n < N; ++n) {
-        be.im2col(geom, x.data() + n * C * H * W, col.data());
-        // dW_g (O/G, C/G·kh·kw) += dY[n, g] (O/G, P) · col_gᵀ (P, C/G·kh·kw)
-        be.gemm(false, true, group_out, group_rows, P, 1.0f,
-                gy.data() + n * O * P, P, group_out * P,
-                col.data(), P, group_rows * P,
-                1.0f, gw.data(), group_rows, group_out * group_rows, G);
+    const bool lower_dx = needs[0] && !pointwise;
+    if (lower_dx || needs[1]) {
+      Tensor col = Tensor::empty({G * group_rows, chunk * P}, gy.device());  // dcol, then im2col(x)
+      Tensor gy_channels;  // dY of the chunk, channel-major (O, B·P); one image's is dY[n] itself
+      if (chunk > 1) gy_channels = Tensor::empty({O, chunk * P}, gy.device());
+      if (lower_dx) gx = zeros(x.shape(), x.device());
+      if (needs[1]) gw = N > 0 ? Tensor::empty(weight.shape(), weight.device())
+                               : zeros(weight.shape(), weight.device());
+      for (int64_t n0 = 0; n0 < N; n0 += chunk) {
+        const int64_t B = std::min(chunk, N - n0), BP = B * P;
+        const float* dy = gy.data() + n0 * O * P;
+        if (chunk > 1) {
+          swap_leading_axes(be, gy_channels.data(), dy, B, O, P);
+          dy = gy_channels.data();
+        }
+        if (lower_dx) {
+          // dcol_g (C/G·kh·kw, B·P) = W_gᵀ · dY_g (O/G, B·P); then dx[n] += col2im(dcol), n in chunk
+          be.gemm(true, false, group_rows, BP, group_out, 1.0f,
+                  weight.data(), group_rows, group_out * group_rows,
+                  dy, BP, group_out * BP,
+                  0.0f, col.data(), BP, group_rows * BP, G);
+          be.col2im_batch(geom, B, col.data(), gx.data() + n0 * C * H * W);
+        }
+        if (needs[1]) {
+          be.im2col_batch(geom, B, x.data() + n0 * C * H * W, col.data());
+          // dW_g (O/G, C/G·kh·kw) += dY_g (O/G, B·P) · col_gᵀ (B·P, C/G·kh·kw)
+          be.gemm(false, true, group_out, group_rows, BP, 1.0f,
+                  dy, BP, group_out * BP,
+                  col.data(), BP, group_rows * BP,
+                  n0 == 0 ? 0.0f : 1.0f, gw.data(), group_rows, group_out * group_rows, G);
+        }
       }
     }
     if (needs[2]) gb = sum(gy, {0, 2, 3});
@@ -175,7 +254,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
 // [conv_transpose2d] y[n] = col2im(Wᵀ · x[n]) + b, per group g: col_g = W_gᵀ · x[n, g]
 // x (N, C, H, W), weight (C, O/G, kh, kw), bias (O) → y (N, O, OH, OW) with
 // OH = (H-1)·sh - pad_top - pad_bottom + dh·(kh-1) + output_padding_h + 1 (OW likewise);
-// per image: W_g (C/G, O/G·kh·kw), x[n, g] (C/G, H·W), col (O·kh·kw, H·W) over the output image.
+// per chunk of B images: W_g (C/G, O/G·kh·kw), x_g (C/G, B·H·W) (the chunk's x[n, g] side by side,
+// channel-major), col (O·kh·kw, B·H·W) over the chunk's output images.
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
                         const Conv2dOptions& opt) {
   check_common_arguments("conv_transpose2d", x, weight, bias, opt);
@@ -219,47 +299,77 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   const int64_t P = H * W, OP = OH * OW;
   const int64_t group_in = C / G;                       // C/G rows of W_g
   const int64_t group_rows = (O / G) * kh * kw;         // O/G·kh·kw columns of W_g
+  const int64_t chunk = images_per_chunk(N, G * group_rows, P);
   Backend& be = backend(x.device());
 
   Tensor y = Tensor::empty({N, O, OH, OW}, x.device());
   init_with_bias(be, y, bias, N, O, OP);
-  Tensor col = Tensor::empty({G * group_rows, P}, x.device());
-  for (int64_t n = 0; n < N; ++n) {
-    // col_g (O/G·kh·kw, H·W) = W_gᵀ · x[n, g] (C/G, H·W), for g < G; then y[n] += col2im(col)
-    be.gemm(true, false, group_rows, P, group_in, 1.0f,
-            weight.data(), group_rows, group_in * group_rows,
-            x.data() + n * C * P, P, group_in * P,
-            0.0f, col.data(), P, group_rows * P, G);
-    be.col2im(geom, col.data(), y.data() + n * O * OP);
+  {
+    Tensor col = Tensor::empty({G * group_rows, chunk * P}, x.device());
+    Tensor x_channels;  // x of the chunk, channel-major (C, B·P); one image's is x[n] itself
+    if (chunk > 1) x_channels = Tensor::empty({C, chunk * P}, x.device());
+    for (int64_t n0 = 0; n0 < N; n0 += chunk) {
+      const int64_t B = std::min(chunk, N - n0), BP = B * P;
+      const float* xs = x.data() + n0 * C * P;
+      if (chunk > 1) {
+        swap_leading_axes(be, x_channels.data(), xs, B, C, P);
+        xs = x_channels.data();
+      }
+      // col_g (O/G·kh·kw, B·P) = W_gᵀ · x_g (C/G, B·P), for g < G; then y[n] += col2im(col), n in chunk
+      be.gemm(true, false, group_rows, BP, group_in, 1.0f,
+              weight.data(), group_rows, group_in * group_rows,
+              xs, BP, group_in * BP,
+              0.0f, col.data(), BP, group_rows * BP, G);
+      be.col2im_batch(geom, B, col.data(), y.data() + n0 * O * OP);
+    }
   }
 
   // [conv_transpose2d backward] dx[n] = W · im2col(dY[n]); dW = Σ_n x[n] · im2col(dY[n])ᵀ; db = Σ dY
-  // per group g (W_g, x[n, g], the rows im2col(dY[n])_g); db sums over n, h, w.
-  // dY (N, O, OH, OW); im2col(dY[n]) (O·kh·kw, H·W); dx (N, C, H, W); dW (C, O/G, kh, kw); db (O).
+  // per group g (W_g, x[n, g], the rows im2col(dY[n])_g); db sums over n, h, w. Per chunk of B
+  // images, im2col covers the whole chunk, so dx_g (C/G, B·P) is one GEMM and each sum over n is in one.
+  // dY (N, O, OH, OW); im2col(dY) (O·kh·kw, B·H·W); dx (N, C, H, W); dW (C, O/G, kh, kw); db (O).
   return record(y, "conv_transpose2d", {x, weight, bias},
-                [x, weight, geom, N, C, O, G, P, OP, group_in, group_rows](
+                [x, weight, geom, N, C, O, G, P, OP, group_in, group_rows, chunk](
                     const Tensor& gy, const std::vector<bool>& needs) {
     Backend& be = backend(gy.device());
     Tensor gx, gw, gb;
     if (needs[0] || needs[1]) {
-      Tensor col = Tensor::empty({G * group_rows, P}, gy.device());
-      if (needs[0]) gx = Tensor::empty(x.shape(), x.device());
-      if (needs[1]) gw = zeros(weight.shape(), weight.device());
-      for (int64_t n = 0; n < N; ++n) {
-        be.im2col(geom, gy.data() + n * O * OP, col.data());
+      Tensor col = Tensor::empty({G * group_rows, chunk * P}, gy.device());
+      // Channel-major (C, B·P) scratch, for chunks of more than one image: dx before its reorder,
+      // and x for dW.
+      Tensor gx_channels, x_channels;
+      if (needs[0]) {
+        gx = Tensor::empty(x.shape(), x.device());
+        if (chunk > 1) gx_channels = Tensor::empty({C, chunk * P}, gy.device());
+      }
+      if (needs[1]) {
+        gw = N > 0 ? Tensor::empty(weight.shape(), weight.device())
+                   : zeros(weight.shape(), weight.device());
+        if (chunk > 1) x_channels = Tensor::empty({C, chunk * P}, gy.device());
+      }
+      for (int64_t n0 = 0; n0 < N; n0 += chunk) {
+        const int64_t B = std::min(chunk, N - n0), BP = B * P;
+        be.im2col_batch(geom, B, gy.data() + n0 * O * OP, col.data());
         if (needs[0]) {
-          // dx[n, g] (C/G, H·W) = W_g (C/G, O/G·kh·kw) · col_g (O/G·kh·kw, H·W)
-          be.gemm(false, false, group_in, P, group_rows, 1.0f,
+          // dx_g (C/G, B·P) = W_g (C/G, O/G·kh·kw) · col_g (O/G·kh·kw, B·P)
+          float* dx = chunk > 1 ? gx_channels.data() : gx.data() + n0 * C * P;
+          be.gemm(false, false, group_in, BP, group_rows, 1.0f,
                   weight.data(), group_rows, group_in * group_rows,
-                  col.data(), P, group_rows * P,
-                  0.0f, gx.data() + n * C * P, P, group_in * P, G);
+                  col.data(), BP, group_rows * BP,
+                  0.0f, dx, BP, group_in * BP, G);
+          if (chunk > 1) swap_leading_axes(be, gx.data() + n0 * C * P, dx, C, B, P);
         }
         if (needs[1]) {
-          // dW_g (C/G, O/G·kh·kw) += x[n, g] (C/G, H·W) · col_gᵀ (H·W, O/G·kh·kw)
-          be.gemm(false, true, group_in, group_rows, P, 1.0f,
-                  x.data() + n * C * P, P, group_in * P,
-                  col.data(), P, group_rows * P,
-                  1.0f, gw.data(), group_rows, group_in * group_rows, G);
+          const float* xs = x.data() + n0 * C * P;
+          if (chunk > 1) {
+            swap_leading_axes(be, x_channels.data(), xs, B, C, P);
+            xs = x_channels.data();
+          }
+          // dW_g (C/G, O/G·kh·kw) += x_g (C/G, B·P) · col_gᵀ (B·P, O/G·kh·kw)
+          be.gemm(false, true, group_in, group_rows, BP, 1.0f,
+                  xs, BP, group_in * BP,
+                  col.data(), BP, group_rows * BP,
+                  n0 == 0 ? 0.0f : 1.0f, gw.data(), group_rows, group_in * group_rows, G);
         }
       }
     }

@@ -3,6 +3,7 @@
 // and the errors a caller gets for bad shapes and options.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -197,6 +198,37 @@ TEST(Im2col, Col2imAccumulates) {
   expect_values_near(accumulated, expected, 1e-6, "col2im += into a non-zero image");
 }
 
+// A batch's column matrix is the images' own column matrices side by side: row r of image n is
+// columns [n·P, (n+1)·P) of row r; col2im_batch undoes it image by image.
+TEST(Im2col, BatchIsImagesSideBySide) {
+  Conv2dOptions o = options(2, 1, 1);
+  o.pad_bottom = 2;
+  ConvGeometry g = geometry({3, 5, 6}, 3, 2, o);
+  const int64_t batch = 3, image = 3 * 5 * 6, P = g.out_h() * g.out_w(), rows = 3 * 3 * 2;
+  std::vector<float> images = random_values(batch * image, 20);
+  std::vector<float> col(rows * batch * P, -1.0f), one(rows * P);
+  Backend& be = backend(Device::CPU);
+  be.im2col_batch(g, batch, images.data(), col.data());
+  std::vector<float> c = random_values(rows * batch * P, 21);
+  std::vector<float> folded(batch * image, 0.5f), folded_one(image);
+  be.col2im_batch(g, batch, c.data(), folded.data());
+  for (int64_t n = 0; n < batch; ++n) {
+    be.im2col(g, images.data() + n * image, one.data());
+    std::vector<float> slice(rows * P), c_one(rows * P);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t p = 0; p < P; ++p) {
+        slice[r * P + p] = col[(r * batch + n) * P + p];
+        c_one[r * P + p] = c[(r * batch + n) * P + p];
+      }
+    EXPECT_EQ(slice, one) << "image " << n;
+    std::fill(folded_one.begin(), folded_one.end(), 0.5f);
+    be.col2im(g, c_one.data(), folded_one.data());
+    EXPECT_EQ(std::vector<float>(folded.begin() + n * image, folded.begin() + (n + 1) * image),
+              folded_one)
+        << "image " << n;
+  }
+}
+
 // ---- conv2d values ----
 
 TEST(Conv2d, ValuesMatchDirectConvolution) {
@@ -358,7 +390,10 @@ TEST(Conv2d, GradientsMatchFiniteDifferences) {
   struct Case { const char* name; Shape x, weight; Conv2dOptions opt; };
   std::vector<Case> cases = {{"stride 2, pad 1", {2, 2, 5, 5}, {3, 2, 3, 3}, options(2, 1)},
                              {"dilation 2, asymmetric padding", {2, 2, 5, 5}, {2, 2, 2, 3}, asym},
-                             {"groups 2, stride (1, 2)", {2, 4, 5, 5}, {4, 2, 3, 3}, grouped}};
+                             {"groups 2, stride (1, 2)", {2, 4, 5, 5}, {4, 2, 3, 3}, grouped},
+                             {"1x1 stride 1 unpadded (no im2col)", {3, 3, 2, 3}, {4, 3, 1, 1},
+                              options(1, 0)},
+                             {"1x1 groups 3", {2, 3, 2, 2}, {3, 1, 1, 1}, options(1, 0, 1, 3)}};
   uint64_t seed = 500;
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);
@@ -389,6 +424,75 @@ TEST(ConvTranspose2d, GradientsMatchFiniteDifferences) {
     expect_gradients_match(
         [o](const std::vector<Tensor>& in) { return conv_transpose2d(in[0], in[1], in[2], o); },
         {x, w, b});
+  }
+}
+
+// The batch is lowered in chunks that fit the column budget; every chunking gives the same output
+// and gradients as lowering one image at a time (a budget of one byte) and as the whole batch.
+struct ColumnBudget {
+  int64_t saved = conv_column_budget_bytes();
+  explicit ColumnBudget(int64_t bytes) { set_conv_column_budget_bytes(bytes); }
+  ~ColumnBudget() { set_conv_column_budget_bytes(saved); }
+};
+
+// y, dx, dW, db of one conv (transposed or not) for a fixed upstream gradient.
+std::vector<std::vector<float>> conv_results(bool transposed, const Tensor& x, const Tensor& w,
+                                             const Tensor& b, const Conv2dOptions& o, uint64_t seed) {
+  Tensor xs = x.detach().requires_grad_(), ws = w.detach().requires_grad_();
+  Tensor bs = b.detach().requires_grad_();
+  Tensor y = transposed ? conv_transpose2d(xs, ws, bs, o) : conv2d(xs, ws, bs, o);
+  y.backward(random_tensor(y.shape(), seed));
+  return {y.to_vector(), xs.grad().to_vector(), ws.grad().to_vector(), bs.grad().to_vector()};
+}
+
+void expect_chunkings_agree(bool transposed, const Shape& x_shape, const Shape& w_shape,
+                            const Conv2dOptions& o, int64_t bias_size, uint64_t seed) {
+  Tensor x = random_tensor(x_shape, seed), w = random_tensor(w_shape, seed + 1);
+  Tensor b = random_tensor({bias_size}, seed + 2);
+  std::vector<std::vector<float>> per_image;
+  {
+    ColumnBudget one_image(1);
+    per_image = conv_results(transposed, x, w, b, o, seed + 3);
+  }
+  // one image's column bytes: (C·kh·kw or, transposed, O·kh·kw) rows × positions × 4
+  Tensor probe = transposed ? conv_transpose2d(x, w, b, o) : conv2d(x, w, b, o);
+  const int64_t rows = w_shape[1] * o.groups * w_shape[2] * w_shape[3];
+  const int64_t positions = transposed ? x_shape[2] * x_shape[3] : probe.size(2) * probe.size(3);
+  const int64_t image_bytes = rows * positions * 4;
+  const char* names[] = {"y", "dx", "dW", "db"};
+  for (int64_t images : {2, 3, 1000}) {
+    SCOPED_TRACE("chunks of " + std::to_string(images) + " images");
+    ColumnBudget budget(images * image_bytes);
+    std::vector<std::vector<float>> chunked = conv_results(transposed, x, w, b, o, seed + 3);
+    for (size_t k = 0; k < chunked.size(); ++k) {
+      std::vector<double> expected(per_image[k].begin(), per_image[k].end());
+      expect_values_near(chunked[k], expected, 1e-5, names[k]);
+    }
+  }
+}
+
+TEST(Conv2d, ChunkedBatchMatchesOneImageAtATime) {
+  expect_chunkings_agree(false, {5, 3, 6, 7}, {4, 3, 3, 3}, options(1, 1), 4, 900);
+  expect_chunkings_agree(false, {5, 4, 9, 8}, {6, 2, 4, 4}, options(2, 1, 1, 2), 6, 910);
+  expect_chunkings_agree(false, {5, 3, 4, 4}, {4, 3, 1, 1}, options(1, 0), 4, 920);
+  expect_chunkings_agree(false, {4, 3, 5, 5}, {2, 3, 2, 2}, options(1, 0, 2), 2, 930);
+}
+
+TEST(ConvTranspose2d, ChunkedBatchMatchesOneImageAtATime) {
+  expect_chunkings_agree(true, {5, 3, 4, 5}, {3, 2, 4, 4}, options(2, 1), 2, 940);
+  expect_chunkings_agree(true, {5, 4, 3, 3}, {4, 3, 3, 3}, options(1, 1, 1, 2), 6, 950);
+  expect_chunkings_agree(true, {5, 3, 1, 1}, {3, 4, 4, 4}, options(1, 0), 4, 960);
+}
+
+// The values of a larger batch against the definition, lowered in one chunk and in several.
+TEST(Conv2d, BatchValuesMatchDirectConvolutionWhateverTheChunks) {
+  Tensor x = random_tensor({7, 3, 6, 6}, 970), w = random_tensor({5, 3, 3, 3}, 971);
+  Tensor b = random_tensor({5}, 972);
+  std::vector<double> expected = naive_conv2d(x, w, b, options(1, 1));
+  for (int64_t budget : {int64_t(1), int64_t(3 * 27 * 36 * 4), int64_t(1) << 30}) {
+    ColumnBudget chunks(budget);
+    expect_values_near(conv2d(x, w, b, options(1, 1)).to_vector(), expected, 1e-5,
+                       "budget " + std::to_string(budget));
   }
 }
 
