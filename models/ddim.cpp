@@ -152,35 +152,6 @@ Tensor DdimNetwork::forward(const Tensor& noisy_images, const Tensor& noise_vari
   return output->forward(x);
 }
 
-// ---- weight usage ----
-
-static void collect_usage(const Module& m, KernelUsage& u) {
-  if (auto* conv = dynamic_cast<const Conv2D*>(&m); conv && conv->built()) {
-    const int64_t n = conv->weight.numel();
-    int64_t kept = n;
-    if (conv->window.defined()) {
-      // kept = Σ window (a '2d' window is 0/1, taps included)
-      double ones = 0;
-      for (float v : conv->window.to_vector()) ones += v;
-      kept = (int64_t)std::llround(ones);
-      u.mouse_weights += n;
-      u.mouse_kept += kept;
-    }
-    u.total_weights += n;
-    u.total_kept += kept;
-  }
-  for (const auto& [name, child] : m.named_children()) collect_usage(*child, u);
-}
-
-KernelUsage kernel_usage(const Module& model) {
-  KernelUsage u;
-  collect_usage(model, u);
-  return u;
-}
-
-double overall_usage_percent(const Module& model) { return kernel_usage(model).overall_percent(); }
-double mouse_usage_percent(const Module& model) { return kernel_usage(model).mouse_percent(); }
-
 // ---- Ddim ----
 
 Ddim::Ddim(DdimOptions options) : options_(std::move(options)) {

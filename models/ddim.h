@@ -85,25 +85,7 @@ class DdimNetwork : public Module {
   DdimOptions options_;
 };
 
-// Kernel usage of a network, counted over the KERNELS of every convolution (stem, residual 1×1s, 3×3s,
-// the attention blocks' 1×1 q/k/v/proj, the output 1×1; the U-Net has no Dense layer): a masked layer
-// contributes the ones of its window (taps included), an unmasked one all its weights. Biases and
-// GroupNormalization γ, β are not weights here. With this definition the seed's DDIM (image 64, widths
-// 64…512, r = 0.4) gives overall_percent = 43.969… % (the paper's "44 %") and mouse_percent = 34.570… %
-// (the spec's 34.57 %). Counting the biases too (as unmasked) would give 44.005 %; models/summary.h's
-// weight_usage() counts every trainable parameter (kernels, biases, γ, β), which also rounds to 44 %.
-struct KernelUsage {
-  int64_t mouse_weights = 0, mouse_kept = 0;  // over the masked (mConv2D) kernels only
-  int64_t total_weights = 0, total_kept = 0;  // over every convolution kernel
-  double mouse_percent() const { return mouse_weights ? 100.0 * (double)mouse_kept / (double)mouse_weights : 100.0; }
-  double overall_percent() const { return total_weights ? 100.0 * (double)total_kept / (double)total_weights : 100.0; }
-};
-// Walks every Conv2D/mConv2D in `model` (any Module; built layers only).
-KernelUsage kernel_usage(const Module& model);
-// 100·Σ kept / Σ weights over the network's convolution kernels, as above.
-double overall_usage_percent(const Module& model);
-// The same over the masked convolutions only.
-double mouse_usage_percent(const Module& model);
+// Weight usage: models/summary.h weight_usage() (43.969… % overall, 34.570… % masked for the seed's DDIM).
 
 // Noise and signal rates of the diffusion schedule at continuous times t ∈ [0, 1]:
 //   angle = acos(max_signal_rate) + t·(acos(min_signal_rate) − acos(max_signal_rate))

@@ -2,6 +2,7 @@
 #include "models/summary.h"
 
 #include <cstdio>
+#include <functional>
 #include <sstream>
 
 #include "layers/activation.h"
@@ -34,22 +35,34 @@ double layer_usage_percent(const Module& layer) {
   return masked_stats(layer, st) ? st.usage_percent : -1.0;
 }
 
-static void add_masked(const Module& m, WeightUsage& u) {
-  WindowStats st;
-  if (masked_stats(m, st)) {
-    u.masked_weights += st.num_weights;
-    u.masked_ones += st.num_ones;
-  }
-  for (const auto& [name, child] : m.named_children()) add_masked(*child, u);
+// The kernel of a Dense / Conv2D / Conv2DTranspose that has been built; an undefined tensor otherwise.
+static Tensor kernel_of(const Module& m) {
+  if (auto* d = dynamic_cast<const Dense*>(&m)) return d->weight;
+  if (auto* c = dynamic_cast<const Conv2D*>(&m)) return c->weight;
+  if (auto* t = dynamic_cast<const Conv2DTranspose*>(&m)) return t->weight;
+  return Tensor();
 }
 
-// Overall weight usage: usage = 100 · (P − Σ_masked (num_weights − num_ones)) / P
+static void add_usage(const Module& m, WeightUsage& u) {
+  if (Tensor w = kernel_of(m); w.defined()) {
+    WindowStats st;
+    u.weights += w.numel();
+    if (masked_stats(m, st)) {
+      u.masked_weights += st.num_weights;
+      u.masked_ones += st.num_ones;
+      u.kept += st.num_ones;
+    } else {
+      u.kept += (double)w.numel();
+    }
+  }
+  for (const auto& [name, child] : m.named_children()) add_usage(*child, u);
+}
+
+// [overall usage] usage = 100 · Σ kept / Σ weights over every Dense / Conv2D / Conv2DTranspose kernel
 WeightUsage weight_usage(const Module& model) {
   WeightUsage u;
-  for (const auto& [name, p] : model.named_parameters()) u.parameters += p.numel();
-  add_masked(model, u);
-  u.kept = (double)u.parameters - ((double)u.masked_weights - u.masked_ones);
-  if (u.parameters > 0) u.usage_percent = 100.0 * u.kept / (double)u.parameters;
+  add_usage(model, u);
+  if (u.weights > 0) u.usage_percent = 100.0 * u.kept / (double)u.weights;
   if (u.masked_weights > 0) u.masked_usage_percent = 100.0 * u.masked_ones / (double)u.masked_weights;
   return u;
 }
@@ -126,6 +139,23 @@ Tensor walk(Module& m, const std::string& name, const Tensor& x, Table& t) {
   return y;
 }
 
+// The closing lines: total parameters, the masked layers' usage and the overall %usage.
+void totals(Module& model, Table& t) {
+  WeightUsage u = weight_usage(model);
+  char buf[256];
+  t.out << std::string(100, '-') << "\n";
+  std::snprintf(buf, sizeof buf, "Total params: %lld\n", (long long)count_parameters(model));
+  t.out << buf;
+  if (u.masked_weights > 0) {
+    std::snprintf(buf, sizeof buf, "Masked layers: %.0f of %lld weights kept (%.4f %%)\n", u.masked_ones,
+                  (long long)u.masked_weights, u.masked_usage_percent);
+    t.out << buf;
+  }
+  std::snprintf(buf, sizeof buf, "Overall %%usage: %.4f %% (%.0f of %lld kernel weights)\n", u.usage_percent, u.kept,
+                (long long)u.weights);
+  t.out << buf;
+}
+
 }  // namespace
 
 std::string summary(Module& model, const Tensor& example_input) {
@@ -144,19 +174,35 @@ std::string summary(Module& model, const Tensor& example_input) {
     }
   }
   model.train(was_training);
-  WeightUsage u = weight_usage(model);
-  char buf[256];
+  totals(model, t);
+  return t.out.str();
+}
+
+std::string summary(Module& model, const std::function<Tensor()>& run) {
+  Table t;
+  t.row("Layer", "Type", "Output shape", "Param #", "%usage");
   t.out << std::string(100, '-') << "\n";
-  std::snprintf(buf, sizeof buf, "Total params: %lld\n", (long long)u.parameters);
-  t.out << buf;
-  if (u.masked_weights > 0) {
-    std::snprintf(buf, sizeof buf, "Masked layers: %.0f of %lld weights kept (%.4f %%)\n", u.masked_ones,
-                  (long long)u.masked_weights, u.masked_usage_percent);
-    t.out << buf;
+  bool was_training = model.training();
+  model.eval();
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    try {
+      y = run();
+    } catch (...) {
+      model.train(was_training);
+      throw;
+    }
   }
-  std::snprintf(buf, sizeof buf, "Overall %%usage: %.4f %% (%.0f of %lld parameters)\n", u.usage_percent, u.kept,
-                (long long)u.parameters);
-  t.out << buf;
+  model.train(was_training);
+  for (auto& [name, child] : model.named_children()) {
+    WeightUsage u = weight_usage(*child);
+    char usage[32] = "";
+    if (u.masked_weights > 0) std::snprintf(usage, sizeof usage, "%.4f %%", u.masked_usage_percent);
+    t.row(name, type_of(*child), "-", std::to_string(count_parameters(*child)), usage);
+  }
+  t.row("(output)", "", shape_str(y.shape()), "", "");
+  totals(model, t);
   return t.out.str();
 }
 

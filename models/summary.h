@@ -1,18 +1,19 @@
 // summary(): a Keras-style table of a model's layers (type, output shape, parameters, %usage of the masked
 // ones) and the network's overall weight usage; weight_usage() gives the same figures as numbers.
 //
-// Definition of the overall %usage (the paper's "44 %" for the DDIM):
-//   usage = 100 · (P − Σ_masked (num_weights − num_ones)) / P
-// where P counts every entry of every trainable parameter of the model (kernels, biases, BatchNorm /
-// GroupNorm γ and β; not buffers: running statistics, windows, spectral-norm u), and the sum runs over
-// the masked layers (mDense, mConv2D, SzConv2D, mConv2DTranspose, … any Dense / Conv2D / Conv2DTranspose
-// with a window), whose num_weights and num_ones are their window_stats() (taps included, as the
-// reference's num_weights / num_ones). In words: the fraction of the model's parameters that exist,
-// a masked-out weight being one that does not. With only kernels counted instead the figure changes by
-// less than 0.1 % for the seed's models (biases and normalisation parameters are tiny in number).
+// Definition of the overall %usage (the paper's "44 %" for the DDIM) — the one murine uses everywhere:
+//   usage = 100 · Σ_layers kept / Σ_layers weights
+// over the KERNELS of every Dense, Conv2D and Conv2DTranspose in the model (their `weight`; the attention
+// blocks' 1×1 convolutions and spectral-normalised kernels included), where a layer without a window keeps
+// all its weights and a masked layer (mDense, mConv2D, SzConv2D, mConv2DTranspose, …) keeps num_ones of
+// its window_stats() (taps included, as the reference's num_weights / num_ones). Biases, BatchNorm /
+// GroupNorm γ and β and buffers are not weights: they have no connection a window could remove. In words:
+// the fraction of the model's connections that exist. The seed's DDIM at r = 0.4 gives 43.969… %
+// (counting biases and γ, β as kept weights too would give 44.005 %: the same "44 %").
 // masked_usage is the same ratio over the masked layers' kernels alone (the reference's per-layer
-// "param %usage", pooled: 100 · Σ num_ones / Σ num_weights).
+// "param %usage", pooled: 100 · Σ num_ones / Σ num_weights; 34.570… % for the seed's DDIM).
 #pragma once
+#include <functional>
 #include <string>
 
 #include "layers/module.h"
@@ -20,11 +21,11 @@
 namespace murine {
 
 struct WeightUsage {
-  int64_t parameters = 0;        // P: entries of all trainable parameters
-  double kept = 0.0;             // P minus the masked-out entries
+  int64_t weights = 0;           // entries of every Dense / Conv2D / Conv2DTranspose kernel
+  double kept = 0.0;             // weights minus the masked-out entries
   int64_t masked_weights = 0;    // Σ num_weights over masked layers
   double masked_ones = 0.0;      // Σ num_ones over masked layers
-  double usage_percent = 100.0;  // 100 · kept / P (100 when P is 0)
+  double usage_percent = 100.0;  // 100 · kept / weights (100 when there are none)
   double masked_usage_percent = 100.0;  // 100 · masked_ones / masked_weights (100 when there are none)
 };
 
@@ -43,5 +44,10 @@ double layer_usage_percent(const Module& layer);
 // Columns: dotted name, type (Activation shows its function), output shape, parameters, %usage.
 // Ends with the totals and the overall %usage of weight_usage().
 std::string summary(Module& model, const Tensor& example_input);
+
+// For a model whose forward takes more than one input (the DDIM's U-Net): `run` applies the model (called
+// in inference mode, no graph); one row per direct child with its parameters and the pooled %usage of its
+// masked layers (output shapes are not traced inside), the output's shape, then the same totals.
+std::string summary(Module& model, const std::function<Tensor()>& run);
 
 }  // namespace murine

@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "models/ddim.h"
+#include "models/summary.h"
 #include "tests/expect_error.h"
 #include "tests/gradcheck.h"
 
@@ -37,18 +38,21 @@ bool all_equal(const Tensor& a, const Tensor& b) { return a.to_vector() == b.to_
 TEST(Ddim, SeedNetworkUsageIs34Point6PercentMouseAnd44PercentOverall) {
   manual_seed(1);
   DdimNetwork net;  // image 64, widths 64…512, block depth 2, r = 0.4
-  KernelUsage u = kernel_usage(net);
+  WeightUsage u = weight_usage(net);
   // Mouse convolutions: the 3×3 convolutions of the 256-wide down stage, the middle and the 256- and
   // 128-wide up stages.
-  EXPECT_EQ(u.mouse_weights, 15482880);
-  EXPECT_EQ(u.mouse_kept, 5352462);
-  EXPECT_NEAR(u.mouse_percent(), 34.570196242559526, 1e-9);
-  EXPECT_NEAR(mouse_usage_percent(net), 34.6, 0.05);
+  EXPECT_EQ(u.masked_weights, 15482880);
+  EXPECT_EQ(u.masked_ones, 5352462);
+  EXPECT_NEAR(u.masked_usage_percent, 34.570196242559526, 1e-9);
   // Every convolution kernel (attention 1×1s included; biases and GroupNormalization excluded).
-  EXPECT_EQ(u.total_weights, 18080128);
-  EXPECT_EQ(u.total_kept, 7949710);
-  EXPECT_NEAR(u.overall_percent(), 43.969323668505005, 1e-9);
-  EXPECT_EQ(std::lround(overall_usage_percent(net)), 44);
+  EXPECT_EQ(u.weights, 18080128);
+  EXPECT_EQ(u.kept, 7949710);
+  EXPECT_NEAR(u.usage_percent, 43.969323668505005, 1e-9);
+  EXPECT_EQ(std::lround(u.usage_percent), 44);
+  std::string table = summary(net, [&] { return net(zeros({1, 3, 64, 64}), full({1, 1, 1, 1}, 0.5f)); });
+  EXPECT_NE(table.find("Overall %usage: 43.9693 % (7949710 of 18080128 kernel weights)"), std::string::npos) << table;
+  EXPECT_NE(table.find("(1, 3, 64, 64)"), std::string::npos) << table;
+  EXPECT_NE(table.find("middle0"), std::string::npos) << table;
 
   // Where the seed puts attention (16×16 maps) and the mouse layers.
   ASSERT_EQ(net.down.size(), 3u);
@@ -79,8 +83,8 @@ TEST(Ddim, StandardNetworkUsesEveryWeight) {
   DdimOptions o = tiny_options();
   o.window2d_width = 1.4;
   DdimNetwork net(o);
-  EXPECT_EQ(kernel_usage(net).mouse_weights, 0);
-  EXPECT_DOUBLE_EQ(overall_usage_percent(net), 100.0);
+  EXPECT_EQ(weight_usage(net).masked_weights, 0);
+  EXPECT_DOUBLE_EQ(weight_usage(net).usage_percent, 100.0);
 }
 
 TEST(Ddim, DefaultRadiiFollowTheSeedPattern) {

@@ -60,7 +60,9 @@ TEST_P(TrainableModels, TrainsSamplesAndRoundTripsThroughACheckpoint) {
   EXPECT_EQ(restored->architecture(), loaded.architecture);
   restored->load_state_parts(loaded.parts);
   restored->load_streams(loaded.streams);
-  if (GetParam() != "dcgan_torch") EXPECT_FALSE(loaded.streams.empty());  // their Dropout layers
+  if (GetParam() != "dcgan_torch") {
+    EXPECT_FALSE(loaded.streams.empty());  // their Dropout layers
+  }
   Generator g2(9);
   EXPECT_EQ(restored->sample(3, g2).to_vector(), s1.to_vector());
   // The same next step from both.
