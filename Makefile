@@ -46,7 +46,7 @@ endif
 # build/mode records the last link mode, so switching CUDA=0/1 relinks the binaries.
 $(shell mkdir -p $(BUILD); [ "$$(cat $(BUILD)/mode 2>/dev/null)" = "$(MODE)" ] || echo $(MODE) > $(BUILD)/mode)
 
-.PHONY: all deps test demo clean
+.PHONY: all deps test demo demo-ddim clean
 all: $(BUILD)/murine $(BUILD)/murine_tests
 
 deps:
@@ -81,7 +81,11 @@ test: all
 
 # The cat-face demo: a small mouse-mimetic DCGAN on synthetic cats, pictures under demo/ (tools/demo.sh).
 demo: $(BUILD)/murine
-	@MURINE=$(BUILD)/murine tools/demo.sh
+	@MURINE=$(BUILD)/murine tools/demo.sh dcgan
+
+# The same with a small mouse-mimetic DDIM, pictures under demo/ddim/ (longer: see the README).
+demo-ddim: $(BUILD)/murine
+	@MURINE=$(BUILD)/murine tools/demo.sh ddim
 
 clean:
 	rm -rf $(BUILD)

@@ -17,7 +17,7 @@ json ModelConfig::to_json() const {
   return {{"model", model}, {"image_size", image_size}, {"window2d_width", window2d_width},
           {"standard", standard}, {"lr", lr}, {"latent", latent}, {"ngf", ngf}, {"ndf", ndf},
           {"width_scale", width_scale}, {"widths", widths}, {"block_depth", block_depth},
-          {"attention_resolution", attention_resolution}, {"sampling_steps", sampling_steps}};
+          {"attention_resolution", attention_resolution}, {"sampling_steps", sampling_steps}, {"ema", ema}};
 }
 
 namespace {
@@ -167,6 +167,7 @@ class TrainableDdim : public Trainable {
     if (c.standard) o.window2d_width = kStandardRadius;  // every stage a Conv2D
     o.attention_resolution = c.attention_resolution >= 0 ? c.attention_resolution : c.image_size / 4;
     if (c.lr > 0) o.learning_rate = c.lr;
+    o.ema = c.ema;
     return o;
   }
   std::string architecture() const override {
@@ -237,6 +238,7 @@ ModelConfig ModelConfig::from_json(const json& j) {
   read_key(j, "block_depth", c.block_depth);
   read_key(j, "attention_resolution", c.attention_resolution);
   read_key(j, "sampling_steps", c.sampling_steps);
+  read_key(j, "ema", c.ema);
   return c;
 }
 

@@ -33,6 +33,7 @@ struct ModelConfig {
   int64_t block_depth = 2;
   int64_t attention_resolution = -1;  // −1: image_size / 4 (the seed's 16 at 64)
   int64_t sampling_steps = 20;        // DDIM steps for sample grids
+  double ema = 0.999;                 // DDIM: decay of the EMA weights used for sampling
 
   nlohmann::json to_json() const;
   // Reads the keys above from `j`; a missing key keeps its default. Throws naming a key of the wrong type.

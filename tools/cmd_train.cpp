@@ -207,6 +207,7 @@ Command add_train_command(CLI::App& app) {
   sub->add_option("--widths", m.widths, "ddim: U-Net widths, comma-separated (the last is the middle)")->delimiter(',');
   sub->add_option("--block-depth", m.block_depth, "ddim: residual blocks per stage");
   sub->add_option("--sampling-steps", m.sampling_steps, "ddim: diffusion steps for the sample grids");
+  sub->add_option("--ema", m.ema, "ddim: decay of the EMA weights used for sampling");
   sub->add_option("--latent", m.latent, "dcgan: latent size");
   sub->add_option("--batch", a->batch, "batch size");
   CLI::Option* steps = sub->add_option("--steps", a->steps, "training steps");

@@ -38,6 +38,10 @@ def main():
         line, = ax.plot(steps, values, alpha=0.25, linewidth=0.8)
         smooth = [sum(values[max(0, i - window + 1):i + 1]) / (i + 1 - max(0, i - window + 1)) for i in range(len(values))]
         ax.plot(steps, smooth, color=line.get_color(), label=f"{column} (mean over {window} steps)")
+    all_values = [float(r[c]) for r in rows for c in columns]
+    positive = [v for v in all_values if v > 0]
+    if len(positive) == len(all_values) and max(positive) > 100 * min(positive):
+        ax.set_yscale("log")  # e.g. the DDIM's image loss, far above its noise loss early on
     ax.set_xlabel("step")
     ax.set_ylabel("loss")
     ax.set_title(os.path.basename(os.path.abspath(args.run_dir)))
