@@ -1,9 +1,18 @@
 // The CUDA backend: the twin of the CPU backend (tensor/cpu_backend.h) with the same primitive
 // names, running on the current GPU's default stream. Device memory comes from the caching
-// allocator (cuda/allocator.h); GEMM goes through cuBLAS. Definitions are split as the CPU's:
-// cuda_backend.cu (registration, availability), cuda_memory.cu (memory, fills, random streams),
-// cuda_elementwise.cu, cuda_gemm.cu. Primitives not overridden here inherit Backend's defaults,
-// which throw "<primitive>: not implemented on the cuda backend yet".
+// allocator (cuda/allocator.h); GEMM goes through cuBLAS; everything else is murine's own kernels.
+// Definitions are split by concept, as the CPU's:
+//   cuda_backend.cu  registration, availability, synchronize
+//   cuda_memory.cu   memory, copies, fills, random streams
+//   cuda_unary.cu    unary, unary_backward
+//   cuda_binary.cu   binary (every BinaryOp), where
+//   cuda_copy.cu     strided_copy
+//   cuda_reduce.cu   reduce_rows
+//   cuda_softmax.cu  softmax, log-softmax
+//   cuda_gemm.cu     gemm
+//   cuda_im2col.cu   im2col, col2im and their batch forms
+// Helpers for the kernels: launch.h (grid-stride geometry), strided_index.h (shapes and strides
+// passed by value), block_reduce.h (deterministic in-block reduction).
 //
 // No primitive waits for the GPU except the copies to the host, which must.
 #pragma once
@@ -28,14 +37,28 @@ class CudaBackend final : public Backend {
   void rand_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset) override;
   void rand_normal(float* out, int64_t n, uint64_t seed, uint64_t offset) override;
 
-  // Add, Sub, Mul, Div so far; the other BinaryOps fall through to Backend::binary.
+  void unary(UnaryOp op, float* out, const float* x, int64_t n, float p0, float p1) override;
+  void unary_backward(UnaryOp op, float* gx, const float* x, const float* y, const float* gy,
+                      int64_t n, float p0, float p1) override;
   void binary(BinaryOp op, float* out, const Shape& out_shape, const float* a,
               const Shape& a_strides, const float* b, const Shape& b_strides) override;
+  void where(float* out, const Shape& out_shape, const float* cond, const Shape& cond_strides,
+             const float* a, const Shape& a_strides, const float* b, const Shape& b_strides) override;
+  void strided_copy(float* dst, const Shape& dst_strides, const float* src,
+                    const Shape& src_strides, const Shape& shape) override;
+
+  void reduce_rows(ReduceOp op, float* out, const float* in, int64_t rows, int64_t cols) override;
+  void softmax(float* out, const float* in, int64_t outer, int64_t n, int64_t inner, bool log) override;
 
   void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
             const float* a, int64_t lda, int64_t stride_a, const float* b, int64_t ldb,
             int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c,
             int64_t batch) override;
+
+  void im2col(const ConvGeometry& g, const float* img, float* col) override;
+  void col2im(const ConvGeometry& g, const float* col, float* img) override;
+  void im2col_batch(const ConvGeometry& g, int64_t batch, const float* images, float* col) override;
+  void col2im_batch(const ConvGeometry& g, int64_t batch, const float* col, float* images) override;
 
   void synchronize() override;
 };

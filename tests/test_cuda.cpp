@@ -17,22 +17,10 @@
 #include "tensor/backend.h"
 #include "tensor/error.h"
 #include "tensor/ops.h"
+#include "tests/cuda_test_helpers.h"
 
 namespace murine {
 namespace {
-
-// The registry's own words: "built without the CUDA backend" or "no CUDA device is visible".
-std::string cuda_unavailable_reason() {
-  try {
-    backend(Device::CUDA);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "the CUDA backend is registered but reports no device";
-}
-
-#define SKIP_WITHOUT_CUDA() \
-  if (!device_available(Device::CUDA)) GTEST_SKIP() << cuda_unavailable_reason()
 
 // Runs one case; every primitive it reaches must exist on the CUDA backend, so a missing one
 // (an error "... not implemented on the cuda backend yet") fails the test.

@@ -44,7 +44,10 @@ TEST(Checkpoint, RoundTripsModelsOptimizersStepAndRng) {
   opt.step();
   Generator rng(77);
   rand({10}, rng);
-  Checkpoint c{{{"model", net.state_dict()}, {"optimizer", opt.state_dict()}}, 12, rng, "dense 4->3", "{\"lr\": 0.01}"};
+  Generator stream(123);
+  stream.offset = 4567;
+  Checkpoint c{{{"model", net.state_dict()}, {"optimizer", opt.state_dict()}}, 12, rng, "dense 4->3", "{\"lr\": 0.01}",
+               {{"generator.9", stream}}};
   save_checkpoint(dir + "/ckpt.safetensors", c);
 
   Checkpoint back = load_checkpoint(dir + "/ckpt.safetensors");
@@ -53,6 +56,9 @@ TEST(Checkpoint, RoundTripsModelsOptimizersStepAndRng) {
   EXPECT_EQ(back.rng.offset, rng.offset);
   EXPECT_EQ(back.architecture, "dense 4->3");
   EXPECT_EQ(back.config_json, "{\"lr\": 0.01}");
+  ASSERT_EQ(back.streams.size(), 1u);
+  EXPECT_EQ(back.streams.at("generator.9").seed, 123u);
+  EXPECT_EQ(back.streams.at("generator.9").offset, 4567u);
   manual_seed(9);
   Dense other({.units = 3, .in_features = 4});
   other.load_state_dict(checkpoint_part(back, "model"));
@@ -68,7 +74,7 @@ TEST(Checkpoint, BadFilesAreClearErrors) {
   manual_seed(4);
   Dense net({.units = 3, .in_features = 4});
   std::string path = dir + "/ckpt.safetensors";
-  save_checkpoint(path, Checkpoint{{{"model", net.state_dict()}}, 1, Generator(1), "a", "{}"});
+  save_checkpoint(path, Checkpoint{{{"model", net.state_dict()}}, 1, Generator(1), "a", "{}", {}});
   // Another architecture: the strict load names the first mismatched tensor and both shapes.
   Dense wider({.units = 5, .in_features = 4});
   expect_error([&] { wider.load_state_dict(checkpoint_part(load_checkpoint(path), "model")); },
@@ -88,12 +94,12 @@ TEST(Checkpoint, AFailedWriteKeepsThePreviousCheckpoint) {
   manual_seed(5);
   Dense net({.units = 2, .in_features = 2});
   std::string path = dir + "/ckpt.safetensors";
-  save_checkpoint(path, Checkpoint{{{"model", net.state_dict()}}, 1, Generator(1), "a", "{}"});
+  save_checkpoint(path, Checkpoint{{{"model", net.state_dict()}}, 1, Generator(1), "a", "{}", {}});
   std::string before = read(path);
-  expect_error([&] { save_checkpoint(path, Checkpoint{{{"bad/part", net.state_dict()}}, 2, Generator(1), "a", "{}"}); },
+  expect_error([&] { save_checkpoint(path, Checkpoint{{{"bad/part", net.state_dict()}}, 2, Generator(1), "a", "{}", {}}); },
                {"bad/part"});
   EXPECT_EQ(read(path), before);
-  expect_error([&] { save_checkpoint(dir + "/no/such/dir/ckpt.safetensors", Checkpoint{{{"model", net.state_dict()}}, 1, Generator(1), "a", "{}"}); },
+  expect_error([&] { save_checkpoint(dir + "/no/such/dir/ckpt.safetensors", Checkpoint{{{"model", net.state_dict()}}, 1, Generator(1), "a", "{}", {}}); },
                {"no/such/dir"});
 }
 

@@ -18,7 +18,8 @@ module would need torch. The output Conv2D gets random weights instead of the se
 zeros the output would be the bias alone).
 
 Every weight is drawn at random (float32-representable), the network runs in float64 (floatx
-float64; Keras' GroupNormalization computes in float32 even then) and the results are stored as
+float64; Keras' GroupNormalization computes in float32 even then, and the embedding's sin and cos are
+jax.numpy's, since keras.ops.sin and cos compute in float32 too) and the results are stored as
 float32, in murine's layouts (NCHW, kernels (out, in, kh, kw)) and murine's parameter names:
   weights.safetensors   DdimNetwork.state_dict(): every raw weight (dense, before * window), bias,
                         GroupNormalization weight (gamma) and bias (beta), and the windows (U8 0/1)
@@ -102,7 +103,11 @@ def sinusoidal_embedding(v):
     frequencies = ops.exp(ops.linspace(math.log(1.0), math.log(MAX_FREQUENCY), EMBEDDING_DIMS // 2))
     speeds = ops.cast(2.0 * math.pi * frequencies, "float32")
     speeds = ops.cast(speeds, "float64")  # exact; the product below in float64
-    return ops.concatenate([ops.sin(speeds * v), ops.cos(speeds * v)], axis=3)
+    # jax.numpy's sin and cos, not keras.ops': Keras 3 (non-TensorFlow backends) maps float64 to float32
+    # in backend.result_type, which ops.sin and ops.cos cast their input to, so they would round the
+    # angle (up to 4e3 here) to float32 first, an error of up to 1.2e-4 in the embedding.
+    angles = speeds * v
+    return ops.concatenate([jax.numpy.sin(angles), jax.numpy.cos(angles)], axis=3)
 
 
 class AttentionBlock(layers.Layer):
@@ -278,7 +283,7 @@ def main():
         "groups": GROUPS, "epsilon": EPSILON, "batch": BATCH, "seed": SEED,
         "mouse_grid_widths": {k: default_2d_width(state[k + ".weight"].shape[0]) for k in masked},
         "source": f"keras {keras.__version__} (jax {jax.__version__} backend, CPU), numpy {np.__version__}, "
-                  "float64 (GroupNormalization in float32)",
+                  "float64 (GroupNormalization in float32; the embedding's sin, cos from jax.numpy)",
     }
     with open(os.path.join(OUT_DIR, "config.json"), "w") as f:
         json.dump(config, f, indent=1)
