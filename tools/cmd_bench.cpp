@@ -76,11 +76,7 @@ int run_bench(BenchArgs a) {
   MURINE_CHECK(a.steps > 0, "murine bench: --steps must be positive, got " << a.steps);
   MURINE_CHECK(a.warmup >= 0, "murine bench: --warmup must be >= 0, got " << a.warmup);
   MURINE_CHECK(a.threads >= 0, "murine bench: --threads must be >= 0 (0: all cores), got " << a.threads);
-  MURINE_CHECK(a.device == "cpu" || a.device == "cuda",
-               "murine bench: --device must be cpu or cuda, got '" << a.device << "'");
-  const Device dev = a.device == "cuda" ? Device::CUDA : Device::CPU;
-  MURINE_CHECK(device_built(dev), "murine bench: --device cuda needs a CUDA build of murine (make CUDA=1)");
-  MURINE_CHECK(device_available(dev), "murine bench: --device cuda: no CUDA device is visible on this machine");
+  const Device dev = parse_device(a.device, "murine bench");
   int threads = 1;
 #ifdef _OPENMP
   if (a.threads > 0) omp_set_num_threads((int)a.threads);

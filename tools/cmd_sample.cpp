@@ -17,7 +17,7 @@ namespace murine::cli {
 namespace {
 
 struct SampleArgs {
-  std::string checkpoint, out = "samples.png";
+  std::string checkpoint, out = "samples.png", device = "cpu";
   int64_t n = 64, steps = 0, columns = 0;
   uint64_t seed = 0;
 };
@@ -26,6 +26,7 @@ int run_sample(const SampleArgs& a) {
   MURINE_CHECK(a.n > 0, "murine sample: --n must be positive, got " << a.n);
   MURINE_CHECK(a.steps >= 0, "murine sample: --steps must be positive, got " << a.steps);
   MURINE_CHECK(a.columns >= 0, "murine sample: --columns must be positive, got " << a.columns);
+  const Device device = parse_device(a.device, "murine sample");
   Checkpoint c = load_checkpoint(a.checkpoint);
   ModelConfig config;
   try {
@@ -37,6 +38,7 @@ int run_sample(const SampleArgs& a) {
   MURINE_CHECK(model->architecture() == c.architecture, "murine sample: checkpoint '" << a.checkpoint << "' says it is "
                << c.architecture << " but its config builds " << model->architecture());
   model->load_state_parts(c.parts);
+  model->to(device);
   Generator gen(a.seed);
   Tensor images = model->sample(a.n, gen, a.steps);
   int columns = a.columns > 0 ? (int)a.columns : (int)std::ceil(std::sqrt((double)a.n));
@@ -57,6 +59,7 @@ Command add_sample_command(CLI::App& app) {
   sub->add_option("--seed", a->seed, "seed of the noise");
   sub->add_option("--columns", a->columns, "images per row (default: a square grid)");
   sub->add_option("--out", a->out, "output PNG");
+  sub->add_option("--device", a->device, "cpu or cuda");
   return {sub, [a] { return run_sample(*a); }};
 }
 

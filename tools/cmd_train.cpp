@@ -96,8 +96,7 @@ int run_train(TrainArgs a, bool steps_given) {
   MURINE_CHECK(a.model.window2d_width > 0, "murine train: --window2d-width must be positive, got " << a.model.window2d_width);
   MURINE_CHECK(a.sample_every > 0, "murine train: --sample-every must be positive, got " << a.sample_every);
   MURINE_CHECK(a.synthetic_count > 0, "murine train: --synthetic-count must be positive, got " << a.synthetic_count);
-  MURINE_CHECK(a.device == "cpu", "murine train: --device " << a.device << ": training runs on the CPU only for now "
-               "(the CUDA backend does not yet have convolution and the optimizers)");
+  const Device device = parse_device(a.device, "murine train");
   std::string dir = a.resume.empty() ? a.out : a.resume;
   MURINE_CHECK(a.resume.empty() || fs::is_directory(a.resume),
                "murine train: --resume '" << a.resume << "' is not a run directory");
@@ -145,6 +144,7 @@ int run_train(TrainArgs a, bool steps_given) {
   } else {
     model->prepare(images);
   }
+  model->to(device);  // after loading or preparing on the CPU; optimizer state follows at the first step
   auto save = [&] {
     save_checkpoint(ckpt_path, {model->state_parts(), step, rng, model->architecture(), a.to_json().dump(), model->streams()});
   };
@@ -161,7 +161,8 @@ int run_train(TrainArgs a, bool steps_given) {
   while (step < a.steps && !interrupted()) {
     const int64_t epoch = step / per_epoch, index = step % per_epoch;
     const std::vector<int64_t> order = epoch_order(n, a.seed, epoch);
-    std::vector<double> losses = model->train_step(gather_rows(images, order, index * a.batch, a.batch), rng);
+    Tensor batch = gather_rows(images, order, index * a.batch, a.batch).to(device);
+    std::vector<double> losses = model->train_step(batch, rng);
     ++step;
     std::vector<double> row = {(double)step};
     std::ostringstream stats;
@@ -216,7 +217,7 @@ Command add_train_command(CLI::App& app) {
   sub->add_option("--window2d-width", m.window2d_width, "window radius r of the mouse layers");
   sub->add_flag("--standard", m.standard, "plain layers instead of the mouse layers");
   sub->add_option("--seed", a->seed, "seed");
-  sub->add_option("--device", a->device, "cpu");
+  sub->add_option("--device", a->device, "cpu or cuda");
   sub->add_option("--sample-every", a->sample_every, "steps between sample grids and checkpoints");
   sub->add_option("--out", a->out, "run directory");
   sub->add_option("--resume", a->resume, "continue the run in this directory");

@@ -48,7 +48,7 @@ Command add_verify_command(CLI::App& app) {
   sub->add_option("dirs", args->dirs, "case directories, or folders holding them")->required();
   sub->add_option("--device", args->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   return {sub, [args] {
-            Device device = args->device == "cuda" ? Device::CUDA : Device::CPU;
+            const Device device = parse_device(args->device, "murine verify");
             std::vector<fs::path> cases;
             for (const auto& d : args->dirs) {
               if (!fs::is_directory(d)) {

@@ -5,8 +5,15 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+
+#include "tensor/device.h"
 
 namespace murine::cli {
+
+// "cpu" or "cuda" → the device; an error naming `command` when the name is unknown, murine was built
+// without CUDA, or no GPU is visible.
+murine::Device parse_device(const std::string& name, const std::string& command);
 
 struct Command {
   CLI::App* app;
