@@ -5,7 +5,10 @@
 #     run  command: bash cuda/check.sh      carry: [".device/debs"]
 # It unpacks them into .device/root, points the compiler, linker and loader there, builds with
 # `make CUDA=1 -j16` and runs the suite (about 2 minutes from a cold build). GTEST_FILTER, if set,
-# narrows the run (e.g. GTEST_FILTER='Cuda*'). The log is saved to $OUT/check.log when $OUT is set.
+# narrows the run (e.g. GTEST_FILTER='Cuda*'). Then it times `murine bench --device cuda` next to
+# bench/torch_anchor.py (PyTorch on the device machine) for the DCGAN at batch 128 and 32 and the DDIM
+# at batch 64, and prints one table (model, batch, murine ms/step, PyTorch ms/step, ratio); SKIP_BENCH=1
+# leaves that out. The log is saved to $OUT/check.log when $OUT is set.
 # BUILD_DIR (default build) puts the build elsewhere, for trying this script beside another build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,4 +81,32 @@ echo "skip reasons in tests/test_cuda.cpp (count, reason):"
 grep -A1 -E 'test_cuda\.cpp:[0-9]+: Skipped$' "$log" | grep -vE 'Skipped$|^--$' | sort | uniq -c || true
 grep -E '^-?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || echo "no test summary line: the build failed"
 echo "make exit status: $status; $((SECONDS - started)) s"
+
+# murine bench next to bench/torch_anchor.py (the issue's targets: DCGAN batch 128 and 32, DDIM batch 64),
+# one table. SKIP_BENCH=1 leaves it out; BENCH_DEVICE=cpu BENCH_QUICK=1 tries the table logic on a CPU.
+if [ "${SKIP_BENCH:-0}" != 1 ] && [ -x "$build_dir/murine" ]; then
+  device=${BENCH_DEVICE:-cuda}
+  if [ "${BENCH_QUICK:-0}" = 1 ]; then
+    runs=("dcgan_torch --batch 8 --image-size 32 --ngf 8 --ndf 8" "ddim --batch 4 --image-size 16 --widths 8,16,16,24")
+    steps="--steps 2 --warmup 1"
+  else
+    runs=("dcgan_torch --batch 128" "dcgan_torch --batch 32" "ddim --batch 64")
+    steps="--steps 20 --warmup 5"
+  fi
+  echo "== bench on $device (murine: TF32 off; PyTorch: eager, tf32 as printed)"
+  table="model batch murine_ms pytorch_ms ratio"
+  for run in "${runs[@]}"; do
+    # shellcheck disable=SC2086
+    m=$("$build_dir/murine" bench $run $steps --device "$device" 2>&1 | tee -a "$log" | grep '^bench ' || true)
+    # shellcheck disable=SC2086
+    p=$(python3 bench/torch_anchor.py $run $steps --device "$device" 2>&1 | tee -a "$log" | grep '^bench ' || true)
+    field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+    mm=$(field "$m" ms_per_step); pm=$(field "$p" ms_per_step)
+    ratio=$(awk -v a="${mm:-nan}" -v b="${pm:-nan}" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }')
+    model=${run%% *}
+    batch=$(sed -n 's/.*--batch \([0-9]*\).*/\1/p' <<<"$run")
+    table+=$'\n'"$model $batch ${mm:-failed} ${pm:-failed} $ratio"
+  done
+  column -t <<<"$table" 2>/dev/null || echo "$table"
+fi
 exit "$status"
