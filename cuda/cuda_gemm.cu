@@ -12,6 +12,7 @@
 #include "cuda/cuda_backend.h"
 #include "cuda/launch.h"
 #include "tensor/error.h"
+#include "tensor/gemm_mode.h"
 
 namespace murine {
 
@@ -27,6 +28,12 @@ cublasHandle_t cublas() {
     // Plain FP32 products: no TF32 tensor-core rounding, so results track the CPU's to ~1e-6.
     CUBLAS_CHECK(cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH));
   });
+  // TF32 only when asked for (tensor/gemm_mode.h); the handle's mode follows the switch.
+  static bool tf32 = false;
+  if (bool want = gemm_tf32(); want != tf32) {
+    CUBLAS_CHECK(cublasSetMathMode(handle, want ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+    tf32 = want;
+  }
   return handle;
 }
 

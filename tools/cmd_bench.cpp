@@ -22,6 +22,7 @@
 #include "models/trainable.h"
 #include "tensor/backend.h"
 #include "tensor/error.h"
+#include "tensor/gemm_mode.h"
 #include "tensor/ops.h"
 #include "tools/command.h"
 
@@ -38,7 +39,7 @@ struct BenchArgs {
   double width_scale = 1.0;                                 // dcgan_keras
   std::vector<int64_t> widths = {64, 128, 256, 512};        // ddim
   double window2d_width = 0.4;
-  bool standard = false;
+  bool standard = false, tf32 = false;
   uint64_t seed = 0;
 };
 
@@ -77,6 +78,8 @@ int run_bench(BenchArgs a) {
   MURINE_CHECK(a.warmup >= 0, "murine bench: --warmup must be >= 0, got " << a.warmup);
   MURINE_CHECK(a.threads >= 0, "murine bench: --threads must be >= 0 (0: all cores), got " << a.threads);
   const Device dev = parse_device(a.device, "murine bench");
+  MURINE_CHECK(!a.tf32 || dev == Device::CUDA, "murine bench: --tf32 applies to --device cuda only");
+  set_gemm_tf32(a.tf32);
   int threads = 1;
 #ifdef _OPENMP
   if (a.threads > 0) omp_set_num_threads((int)a.threads);
@@ -123,10 +126,10 @@ int run_bench(BenchArgs a) {
               model_text(a).c_str(), variant.c_str(), median, sorted.front(), sorted.back(), (long long)a.steps,
               (long long)a.warmup, images_per_s);
   std::printf("bench framework=murine model=%s device=%s threads=%d batch=%lld image=%lld %s standard=%d "
-              "steps=%lld warmup=%lld ms_per_step=%.2f min_ms=%.2f images_per_s=%.2f\n",
+              "steps=%lld warmup=%lld ms_per_step=%.2f min_ms=%.2f images_per_s=%.2f tf32=%s\n",
               m.c_str(), a.device.c_str(), threads, (long long)a.batch, (long long)a.image_size,
               model_text(a).c_str(), a.standard ? 1 : 0, (long long)a.steps, (long long)a.warmup, median,
-              sorted.front(), images_per_s);
+              sorted.front(), images_per_s, a.tf32 ? "on" : "off");
   return 0;
 }
 
@@ -153,6 +156,7 @@ Command add_bench_command(CLI::App& app) {
   sub->add_option("--window2d-width", a->window2d_width, "window radius r of the mouse layers")
       ->capture_default_str();
   sub->add_flag("--standard", a->standard, "standard layers instead of the mouse layers");
+  sub->add_flag("--tf32", a->tf32, "let cuBLAS use TF32 tensor cores (cuda; off by default)");
   sub->add_option("--seed", a->seed, "seed of the weights and the random data")->capture_default_str();
   return {sub, [a, batch] {
             a->batch_given = batch->count() > 0;
