@@ -6,6 +6,7 @@
 #include "models/dcgan_keras.h"
 #include "models/dcgan_torch.h"
 #include "models/ddim.h"
+#include "models/summary.h"
 #include "tensor/error.h"
 #include "tensor/ops.h"
 
@@ -87,6 +88,11 @@ class TrainableDcganTorch : public Trainable {
     return {{"generator", gan_.generator.get()}, {"discriminator", gan_.discriminator.get()}};
   }
   const ModelConfig& config() const override { return config_; }
+  std::string summary_text() override {
+    const int64_t S = config_.image_size;
+    return "generator\n" + summary(*gan_.generator, zeros({1, config_.latent, 1, 1}, gan_.generator->device())) +
+           "\ndiscriminator\n" + summary(*gan_.discriminator, zeros({1, 3, S, S}, gan_.discriminator->device()));
+  }
 
   static const std::map<std::string, Tensor>& part(const StateParts& p, const std::string& name) {
     auto it = p.find(name);
@@ -147,6 +153,11 @@ class TrainableDcganKeras : public Trainable {
     return {{"generator", gan_.generator.get()}, {"discriminator", gan_.discriminator.get()}};
   }
   const ModelConfig& config() const override { return config_; }
+  std::string summary_text() override {
+    const int64_t S = config_.image_size;
+    return "generator\n" + summary(*gan_.generator, zeros({1, config_.latent}, gan_.generator->device())) +
+           "\ndiscriminator\n" + summary(*gan_.discriminator, zeros({1, 3, S, S}, gan_.discriminator->device()));
+  }
 
  private:
   ModelConfig config_;
@@ -199,6 +210,13 @@ class TrainableDdim : public Trainable {
   }
   std::vector<Module*> modules() override { return {&ddim_.network(), &ddim_.ema_network(), &ddim_.normalizer()}; }
   const ModelConfig& config() const override { return config_; }
+  std::string summary_text() override {
+    DdimNetwork& net = ddim_.network();
+    const int64_t S = config_.image_size;
+    return "network\n" + summary(net, [&] {
+             return net(zeros({1, 3, S, S}, net.device()), full({1, 1, 1, 1}, 0.5f, net.device()));
+           });
+  }
 
  private:
   ModelConfig config_;

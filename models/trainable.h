@@ -74,6 +74,8 @@ class Trainable {
     return out;
   }
   virtual const ModelConfig& config() const = 0;
+  // summary() of every network (models/summary.h): layers, output shapes, parameters, %usage.
+  virtual std::string summary_text() = 0;
   // Moves the networks (and the DDIM's EMA network and normaliser) to `device`; call it before the
   // first step (optimizer state is created on the parameters' device at the first step).
   void to(Device device) {

@@ -46,6 +46,8 @@ TEST_P(TrainableModels, TrainsSamplesAndRoundTripsThroughACheckpoint) {
     ASSERT_EQ(losses.size(), model->loss_names().size());
     for (double l : losses) EXPECT_TRUE(std::isfinite(l)) << model->architecture();
   }
+  std::string table = model->summary_text();
+  EXPECT_NE(table.find("Overall %usage"), std::string::npos) << table;
   Generator g1(9);
   Tensor s1 = model->sample(3, g1);
   ASSERT_EQ(s1.shape(), (Shape{3, 3, c.image_size, c.image_size}));

@@ -1,6 +1,7 @@
 // `murine train dcgan|ddim`: trains one of the models of models/trainable.h on the synthetic cat faces or
 // an image folder, and writes a run directory:
 //   config.json            the options of the run (model sizes and run settings)
+//   summary.txt            every network's layers, output shapes, parameters and %usage
 //   losses.csv             step, d_loss, g_loss (GANs) or step, n_loss, i_loss (DDIM)
 //   samples_<step>.png     the model on the same fixed noise every --sample-every steps
 //   samples_final.png, training_images.png, weights.txt (the seed's positive/negative/zero table)
@@ -143,6 +144,7 @@ int run_train(TrainArgs a, bool steps_given) {
     trim_log(dir + "/losses.csv", step);
   } else {
     model->prepare(images);
+    write_text(dir + "/summary.txt", model->summary_text());
   }
   model->to(device);  // after loading or preparing on the CPU; optimizer state follows at the first step
   auto save = [&] {
