@@ -9,6 +9,7 @@
 #include "models/summary.h"
 #include "tensor/error.h"
 #include "tensor/ops.h"
+#include "train/checkpoint.h"
 
 namespace murine {
 
@@ -40,11 +41,60 @@ std::string radius_str(const ModelConfig& c) {
   return s.str();
 }
 
-// ---- the PyTorch-flavour DCGAN (images in [-1, 1], latent (N, latent, 1, 1)) ----
-class TrainableDcganTorch : public Trainable {
+// ---- the two DCGANs: the same parts, networks and step; they differ in sizes, latent shape and range ----
+template <typename Gan>
+class TrainableGan : public Trainable {
+ public:
+  TrainableGan(const ModelConfig& c, Gan gan) : config_(c), gan_(std::move(gan)) {}
+
+  std::vector<std::string> loss_names() const override { return {"d_loss", "g_loss"}; }
+  std::vector<double> train_step(const Tensor& real, Generator& gen) override {
+    GanLosses l = gan_.train_step(real, gen);
+    return {l.d_loss, l.g_loss};
+  }
+  // The generator in inference mode (the notebook's netG.eval(); the Keras script's generator(z)).
+  Tensor sample(int64_t n, Generator& gen, int64_t) override {
+    MURINE_CHECK(n > 0, "sample: n must be positive, got " << n);
+    NoGradGuard no_grad;
+    Tensor z = randn(latent_shape(n), gen, gan_.generator->device());
+    bool was_training = gan_.generator->training();
+    gan_.generator->eval();
+    Tensor fake = gan_.generator->forward(z);
+    gan_.generator->train(was_training);
+    return pixel_range() == PixelRange::MinusOneOne ? clip(mul(add(fake, 1.0f), 0.5f), 0.0f, 1.0f) : fake;
+  }
+  StateParts state_parts() const override {
+    return {{"generator", gan_.generator->state_dict()}, {"discriminator", gan_.discriminator->state_dict()},
+            {"optimizer_g", gan_.optimizer_g.state_dict()}, {"optimizer_d", gan_.optimizer_d.state_dict()}};
+  }
+  // The optimizers' parts are optional (a file holding only the networks samples fine).
+  void load_state_parts(const StateParts& p) override {
+    gan_.generator->load_state_dict(checkpoint_part(p, "generator"));
+    gan_.discriminator->load_state_dict(checkpoint_part(p, "discriminator"));
+    if (p.count("optimizer_g")) gan_.optimizer_g.load_state_dict(p.at("optimizer_g"));
+    if (p.count("optimizer_d")) gan_.optimizer_d.load_state_dict(p.at("optimizer_d"));
+  }
+  std::vector<std::pair<std::string, Module*>> networks() override {
+    return {{"generator", gan_.generator.get()}, {"discriminator", gan_.discriminator.get()}};
+  }
+  const ModelConfig& config() const override { return config_; }
+  std::string summary_text() override {
+    const int64_t S = config_.image_size;
+    return "generator\n" + summary(*gan_.generator, zeros(latent_shape(1), gan_.generator->device())) +
+           "\ndiscriminator\n" + summary(*gan_.discriminator, zeros({1, 3, S, S}, gan_.discriminator->device()));
+  }
+
+ protected:
+  virtual Shape latent_shape(int64_t n) const = 0;
+  ModelConfig config_;
+  Gan gan_;
+};
+
+// The PyTorch-flavour DCGAN: images in [-1, 1], latent (N, latent, 1, 1).
+class TrainableDcganTorch : public TrainableGan<DcganTorch> {
  public:
   explicit TrainableDcganTorch(const ModelConfig& c)
-      : config_(c), gan_(options(c), c.lr > 0 ? c.lr : 2e-4) {}
+      : TrainableGan(c, DcganTorch(options(c), c.lr > 0 ? c.lr : 2e-4)) {}
 
   static DcganTorchOptions options(const ModelConfig& c) {
     DcganTorchOptions o;
@@ -59,57 +109,16 @@ class TrainableDcganTorch : public Trainable {
     return s.str();
   }
   PixelRange pixel_range() const override { return PixelRange::MinusOneOne; }
-  std::vector<std::string> loss_names() const override { return {"d_loss", "g_loss"}; }
-  std::vector<double> train_step(const Tensor& real, Generator& gen) override {
-    GanLosses l = gan_.train_step(real, gen);
-    return {l.d_loss, l.g_loss};
-  }
-  Tensor sample(int64_t n, Generator& gen, int64_t) override {
-    MURINE_CHECK(n > 0, "sample: n must be positive, got " << n);
-    NoGradGuard no_grad;
-    Tensor z = randn({n, config_.latent, 1, 1}, gen, gan_.generator->device());
-    bool was_training = gan_.generator->training();
-    gan_.generator->eval();
-    Tensor fake = gan_.generator->forward(z);
-    gan_.generator->train(was_training);
-    return clip(mul(add(fake, 1.0f), 0.5f), 0.0f, 1.0f);
-  }
-  StateParts state_parts() const override {
-    return {{"generator", gan_.generator->state_dict()}, {"discriminator", gan_.discriminator->state_dict()},
-            {"optimizer_g", gan_.optimizer_g.state_dict()}, {"optimizer_d", gan_.optimizer_d.state_dict()}};
-  }
-  void load_state_parts(const StateParts& p) override {
-    gan_.generator->load_state_dict(part(p, "generator"));
-    gan_.discriminator->load_state_dict(part(p, "discriminator"));
-    if (p.count("optimizer_g")) gan_.optimizer_g.load_state_dict(p.at("optimizer_g"));
-    if (p.count("optimizer_d")) gan_.optimizer_d.load_state_dict(p.at("optimizer_d"));
-  }
-  std::vector<std::pair<std::string, Module*>> networks() override {
-    return {{"generator", gan_.generator.get()}, {"discriminator", gan_.discriminator.get()}};
-  }
-  const ModelConfig& config() const override { return config_; }
-  std::string summary_text() override {
-    const int64_t S = config_.image_size;
-    return "generator\n" + summary(*gan_.generator, zeros({1, config_.latent, 1, 1}, gan_.generator->device())) +
-           "\ndiscriminator\n" + summary(*gan_.discriminator, zeros({1, 3, S, S}, gan_.discriminator->device()));
-  }
 
-  static const std::map<std::string, Tensor>& part(const StateParts& p, const std::string& name) {
-    auto it = p.find(name);
-    MURINE_CHECK(it != p.end(), "checkpoint has no part '" << name << "'");
-    return it->second;
-  }
-
- private:
-  ModelConfig config_;
-  DcganTorch gan_;
+ protected:
+  Shape latent_shape(int64_t n) const override { return {n, config_.latent, 1, 1}; }
 };
 
-// ---- the Keras-flavour DCGAN (images in [0, 1], latent (N, latent)) ----
-class TrainableDcganKeras : public Trainable {
+// The Keras-flavour DCGAN: images in [0, 1], latent (N, latent).
+class TrainableDcganKeras : public TrainableGan<DcganKeras> {
  public:
   explicit TrainableDcganKeras(const ModelConfig& c)
-      : config_(c), gan_(options(c), c.lr > 0 ? c.lr : 1e-4) {}
+      : TrainableGan(c, DcganKeras(options(c), c.lr > 0 ? c.lr : 1e-4)) {}
 
   static DcganKerasOptions options(const ModelConfig& c) {
     DcganKerasOptions o;
@@ -124,44 +133,9 @@ class TrainableDcganKeras : public Trainable {
     return s.str();
   }
   PixelRange pixel_range() const override { return PixelRange::ZeroOne; }
-  std::vector<std::string> loss_names() const override { return {"d_loss", "g_loss"}; }
-  std::vector<double> train_step(const Tensor& real, Generator& gen) override {
-    GanLosses l = gan_.train_step(real, gen);
-    return {l.d_loss, l.g_loss};
-  }
-  Tensor sample(int64_t n, Generator& gen, int64_t) override {
-    MURINE_CHECK(n > 0, "sample: n must be positive, got " << n);
-    NoGradGuard no_grad;
-    Tensor z = randn({n, config_.latent}, gen, gan_.generator->device());
-    bool was_training = gan_.generator->training();
-    gan_.generator->eval();  // the reference script's generator(z): inference mode
-    Tensor fake = gan_.generator->forward(z);
-    gan_.generator->train(was_training);
-    return fake;
-  }
-  StateParts state_parts() const override {
-    return {{"generator", gan_.generator->state_dict()}, {"discriminator", gan_.discriminator->state_dict()},
-            {"optimizer_g", gan_.optimizer_g.state_dict()}, {"optimizer_d", gan_.optimizer_d.state_dict()}};
-  }
-  void load_state_parts(const StateParts& p) override {
-    gan_.generator->load_state_dict(TrainableDcganTorch::part(p, "generator"));
-    gan_.discriminator->load_state_dict(TrainableDcganTorch::part(p, "discriminator"));
-    if (p.count("optimizer_g")) gan_.optimizer_g.load_state_dict(p.at("optimizer_g"));
-    if (p.count("optimizer_d")) gan_.optimizer_d.load_state_dict(p.at("optimizer_d"));
-  }
-  std::vector<std::pair<std::string, Module*>> networks() override {
-    return {{"generator", gan_.generator.get()}, {"discriminator", gan_.discriminator.get()}};
-  }
-  const ModelConfig& config() const override { return config_; }
-  std::string summary_text() override {
-    const int64_t S = config_.image_size;
-    return "generator\n" + summary(*gan_.generator, zeros({1, config_.latent}, gan_.generator->device())) +
-           "\ndiscriminator\n" + summary(*gan_.discriminator, zeros({1, 3, S, S}, gan_.discriminator->device()));
-  }
 
- private:
-  ModelConfig config_;
-  DcganKeras gan_;
+ protected:
+  Shape latent_shape(int64_t n) const override { return {n, config_.latent}; }
 };
 
 // ---- the DDIM (images in [0, 1]) ----

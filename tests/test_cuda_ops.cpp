@@ -28,6 +28,7 @@
 #include "tensor/ops.h"
 #include "tensor/ops_inplace.h"
 #include "tests/cuda_test_helpers.h"
+#include "tests/model_test_helpers.h"
 #include "train/adam.h"
 #include "train/sgd.h"
 
@@ -847,18 +848,6 @@ TEST(CudaOps, OptimizerStepsMatchCpu) {
 
 // ---- whole training steps ----
 
-// A small configuration of each model, quick on the CPU.
-ModelConfig small_model(const std::string& model) {
-  ModelConfig c;
-  c.model = model;
-  c.image_size = model == "ddim" ? 16 : 32;
-  c.latent = 8, c.ngf = 4, c.ndf = 4, c.width_scale = 1.0 / 32;
-  c.widths = {8, 16, 16, 24};
-  c.block_depth = 1;
-  c.sampling_steps = 2;
-  return c;
-}
-
 // One model built twice from the same seed, one copy moved to the GPU: the same training steps on
 // the same data must give the same losses and samples. This runs every layer the models use
 // (BatchNormalization, GroupNormalization, pooling, upsampling, attention, the window masks), the
@@ -868,7 +857,7 @@ class CudaTrainableModels : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CudaTrainableModels, TrainingStepsAndSamplesMatchCpu) {
   SKIP_WITHOUT_CUDA();
-  const ModelConfig config = small_model(GetParam());
+  const ModelConfig config = murine::testing::small_model_config(GetParam());
   run_case(GetParam(), [&] {
     manual_seed(3);
     std::unique_ptr<Trainable> on_cpu = make_trainable(config);

@@ -7,6 +7,7 @@
 
 #include "io_test_helpers.h"
 #include "expect_error.h"
+#include "model_test_helpers.h"
 #include "models/trainable.h"
 #include "train/checkpoint.h"
 
@@ -14,17 +15,7 @@ namespace murine {
 namespace {
 
 using murine::testing::expect_error;
-
-ModelConfig tiny(const std::string& model) {
-  ModelConfig c;
-  c.model = model;
-  c.image_size = model == "ddim" ? 16 : 32;
-  c.latent = 8, c.ngf = 4, c.ndf = 4, c.width_scale = 1.0 / 32;
-  c.widths = {8, 16, 16, 24};
-  c.block_depth = 1;
-  c.sampling_steps = 2;
-  return c;
-}
+using murine::testing::small_model_config;
 
 Tensor batch_for(const Trainable& m, int64_t n, uint64_t seed) {
   Generator g(seed);
@@ -35,7 +26,7 @@ Tensor batch_for(const Trainable& m, int64_t n, uint64_t seed) {
 class TrainableModels : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TrainableModels, TrainsSamplesAndRoundTripsThroughACheckpoint) {
-  ModelConfig c = tiny(GetParam());
+  ModelConfig c = small_model_config(GetParam());
   manual_seed(3);
   auto model = make_trainable(c);
   Tensor data = batch_for(*model, 8, 1);
@@ -75,24 +66,24 @@ TEST_P(TrainableModels, TrainsSamplesAndRoundTripsThroughACheckpoint) {
 INSTANTIATE_TEST_SUITE_P(AllModels, TrainableModels, ::testing::Values("dcgan_torch", "dcgan_keras", "ddim"));
 
 TEST(Trainable, CheckpointOfAnotherArchitectureNamesTheTensorAndBothShapes) {
-  ModelConfig small = tiny("dcgan_torch"), wide = small;
+  ModelConfig small = small_model_config("dcgan_torch"), wide = small;
   wide.ngf = 8;
   auto a = make_trainable(small), b = make_trainable(wide);
   expect_error([&] { b->load_state_parts(a->state_parts()); },
                {"load_state_dict", "main.0.weight", "(8, 64, 4, 4)", "(8, 32, 4, 4)"});
-  auto ddim = make_trainable(tiny("ddim"));
+  auto ddim = make_trainable(small_model_config("ddim"));
   expect_error([&] { ddim->load_state_parts(a->state_parts()); }, {"missing part 'network'"});
   expect_error([&] { a->load_state_parts(ddim->state_parts()); }, {"no part 'generator'"});
 }
 
 TEST(Trainable, BadConfigsAreErrors) {
-  ModelConfig c = tiny("dcgan_torch");
+  ModelConfig c = small_model_config("dcgan_torch");
   c.model = "vae";
   expect_error([&] { make_trainable(c); }, {"unknown model 'vae'"});
-  c = tiny("dcgan_torch");
+  c = small_model_config("dcgan_torch");
   c.window2d_width = -1;
   expect_error([&] { make_trainable(c); }, {"window2d_width", "-1"});
-  c = tiny("dcgan_torch");
+  c = small_model_config("dcgan_torch");
   c.image_size = 48;
   expect_error([&] { make_trainable(c); }, {"48"});
   expect_error([&] { ModelConfig::from_json(nlohmann::json{{"ngf", "wide"}}); }, {"'ngf'", "wrong type"});
@@ -100,7 +91,7 @@ TEST(Trainable, BadConfigsAreErrors) {
 }
 
 TEST(Trainable, ConfigRoundTripsThroughJson) {
-  ModelConfig c = tiny("ddim");
+  ModelConfig c = small_model_config("ddim");
   c.standard = true, c.lr = 3e-4, c.attention_resolution = 0;
   ModelConfig d = ModelConfig::from_json(c.to_json());
   EXPECT_EQ(d.to_json(), c.to_json());

@@ -34,13 +34,15 @@ struct BenchArgs {
   std::string model, device = "cpu";
   int64_t batch = 0;  // 0: the model's paper batch (set in run_bench), an explicit 0 is an error
   bool batch_given = false;
-  int64_t steps = 10, warmup = 2, image_size = 64, threads = 0;
-  int64_t latent = 100, ngf = 64, ndf = 64;                 // dcgan_torch
-  double width_scale = 1.0;                                 // dcgan_keras
-  std::vector<int64_t> widths = {64, 128, 256, 512};        // ddim
-  double window2d_width = 0.4;
-  bool standard = false, tf32 = false;
+  int64_t steps = 10, warmup = 2, threads = 0;
+  bool tf32 = false;
   uint64_t seed = 0;
+  // The model's sizes, at the paper's defaults (image 64, ngf = ndf = 64; the DDIM's widths 64…512).
+  ModelConfig config = [] {
+    ModelConfig c;
+    c.image_size = 64, c.ngf = 64, c.ndf = 64;
+    return c;
+  }();
 };
 
 // The paper's batch size of each model (models.md).
@@ -59,13 +61,14 @@ std::string join(const std::vector<int64_t>& v) {
 // The model-specific part of the result line ("ngf=64 ndf=64", "width_scale=1", "widths=64,128,...").
 std::string model_text(const BenchArgs& a) {
   if (a.model == "dcgan_torch")
-    return "latent=" + std::to_string(a.latent) + " ngf=" + std::to_string(a.ngf) + " ndf=" + std::to_string(a.ndf);
+    return "latent=" + std::to_string(a.config.latent) + " ngf=" + std::to_string(a.config.ngf) +
+           " ndf=" + std::to_string(a.config.ndf);
   if (a.model == "dcgan_keras") {
     std::ostringstream scale;
-    scale << a.width_scale;
-    return "latent=" + std::to_string(a.latent) + " width_scale=" + scale.str();
+    scale << a.config.width_scale;
+    return "latent=" + std::to_string(a.config.latent) + " width_scale=" + scale.str();
   }
-  return "widths=" + join(a.widths);
+  return "widths=" + join(a.config.widths);
 }
 
 int run_bench(BenchArgs a) {
@@ -86,22 +89,19 @@ int run_bench(BenchArgs a) {
   threads = omp_get_max_threads();
 #endif
 
-  ModelConfig config;
-  config.model = m, config.image_size = a.image_size, config.latent = a.latent, config.ngf = a.ngf;
-  config.ndf = a.ndf, config.width_scale = a.width_scale, config.widths = a.widths;
-  config.window2d_width = a.window2d_width, config.standard = a.standard;
+  a.config.model = m;
   manual_seed(a.seed);  // the models' initial weights
-  std::unique_ptr<Trainable> model = make_trainable(config);
+  std::unique_ptr<Trainable> model = make_trainable(a.config);
   Generator gen(a.seed + 1);
   // Fixed random images in the model's pixel range; the DDIM fits its normaliser to them.
-  Tensor real = rand({a.batch, 3, a.image_size, a.image_size}, gen);
+  Tensor real = rand({a.batch, 3, a.config.image_size, a.config.image_size}, gen);
   if (model->pixel_range() == PixelRange::MinusOneOne) real = add(mul(real, 2.0f), -1.0f);
   model->prepare(real);
   model->to(dev);
   real = real.to(dev);
   char variant_text[48];
-  std::snprintf(variant_text, sizeof variant_text, "mouse r=%g", a.window2d_width);
-  std::string variant = a.standard ? "standard" : variant_text;
+  std::snprintf(variant_text, sizeof variant_text, "mouse r=%g", a.config.window2d_width);
+  std::string variant = a.config.standard ? "standard" : variant_text;
 
   using Clock = std::chrono::steady_clock;
   auto timed_step = [&] {
@@ -122,13 +122,13 @@ int run_bench(BenchArgs a) {
 
   std::printf("murine bench %s (%s, %d threads, batch %lld, image %lld, %s, %s): %.1f ms/step median "
               "(min %.1f, max %.1f over %lld steps after %lld warm-up), %.1f images/s\n",
-              m.c_str(), a.device.c_str(), threads, (long long)a.batch, (long long)a.image_size,
+              m.c_str(), a.device.c_str(), threads, (long long)a.batch, (long long)a.config.image_size,
               model_text(a).c_str(), variant.c_str(), median, sorted.front(), sorted.back(), (long long)a.steps,
               (long long)a.warmup, images_per_s);
   std::printf("bench framework=murine model=%s device=%s threads=%d batch=%lld image=%lld %s standard=%d "
               "steps=%lld warmup=%lld ms_per_step=%.2f min_ms=%.2f images_per_s=%.2f tf32=%s\n",
-              m.c_str(), a.device.c_str(), threads, (long long)a.batch, (long long)a.image_size,
-              model_text(a).c_str(), a.standard ? 1 : 0, (long long)a.steps, (long long)a.warmup, median,
+              m.c_str(), a.device.c_str(), threads, (long long)a.batch, (long long)a.config.image_size,
+              model_text(a).c_str(), a.config.standard ? 1 : 0, (long long)a.steps, (long long)a.warmup, median,
               sorted.front(), images_per_s, a.tf32 ? "on" : "off");
   return 0;
 }
@@ -144,18 +144,18 @@ Command add_bench_command(CLI::App& app) {
   sub->add_option("--warmup", a->warmup, "untimed steps first")->capture_default_str();
   sub->add_option("--device", a->device, "cpu or cuda")->capture_default_str();
   sub->add_option("--threads", a->threads, "OpenMP threads (0: OMP_NUM_THREADS or all cores)");
-  sub->add_option("--image-size", a->image_size, "image side (dcgan: 64 or 32)")->capture_default_str();
-  sub->add_option("--latent", a->latent, "latent size (dcgan)")->capture_default_str();
-  sub->add_option("--ngf", a->ngf, "generator width (dcgan_torch)")->capture_default_str();
-  sub->add_option("--ndf", a->ndf, "discriminator width (dcgan_torch)")->capture_default_str();
-  sub->add_option("--width-scale", a->width_scale, "multiplies every channel count (dcgan_keras)")
+  sub->add_option("--image-size", a->config.image_size, "image side (dcgan: 64 or 32)")->capture_default_str();
+  sub->add_option("--latent", a->config.latent, "latent size (dcgan)")->capture_default_str();
+  sub->add_option("--ngf", a->config.ngf, "generator width (dcgan_torch)")->capture_default_str();
+  sub->add_option("--ndf", a->config.ndf, "discriminator width (dcgan_torch)")->capture_default_str();
+  sub->add_option("--width-scale", a->config.width_scale, "multiplies every channel count (dcgan_keras)")
       ->capture_default_str();
-  sub->add_option("--widths", a->widths, "U-Net widths, the last is the middle (ddim)")
+  sub->add_option("--widths", a->config.widths, "U-Net widths, the last is the middle (ddim)")
       ->delimiter(',')
       ->capture_default_str();
-  sub->add_option("--window2d-width", a->window2d_width, "window radius r of the mouse layers")
+  sub->add_option("--window2d-width", a->config.window2d_width, "window radius r of the mouse layers")
       ->capture_default_str();
-  sub->add_flag("--standard", a->standard, "standard layers instead of the mouse layers");
+  sub->add_flag("--standard", a->config.standard, "standard layers instead of the mouse layers");
   sub->add_flag("--tf32", a->tf32, "let cuBLAS use TF32 tensor cores (cuda; off by default)");
   sub->add_option("--seed", a->seed, "seed of the weights and the random data")->capture_default_str();
   return {sub, [a, batch] {

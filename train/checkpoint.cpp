@@ -67,12 +67,14 @@ Checkpoint load_checkpoint(const std::string& path, Device device) {
   return c;
 }
 
-const StateDict& checkpoint_part(const Checkpoint& c, const std::string& name) {
-  auto it = c.parts.find(name);
-  if (it != c.parts.end()) return it->second;
+const StateDict& checkpoint_part(const std::map<std::string, StateDict>& parts, const std::string& name) {
+  auto it = parts.find(name);
+  if (it != parts.end()) return it->second;
   std::string have;
-  for (const auto& [part, state] : c.parts) have += (have.empty() ? "" : ", ") + part;
+  for (const auto& [part, state] : parts) have += (have.empty() ? "" : ", ") + part;
   throw Error("checkpoint has no part '" + name + "' (it has: " + (have.empty() ? "none" : have) + ")");
 }
+
+const StateDict& checkpoint_part(const Checkpoint& c, const std::string& name) { return checkpoint_part(c.parts, name); }
 
 }  // namespace murine

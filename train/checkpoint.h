@@ -30,7 +30,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 // Throws murine::Error naming the path for a missing, truncated or garbled file, and for a file
 // that is not a murine checkpoint (no step/rng metadata).
 Checkpoint load_checkpoint(const std::string& path, Device device = Device::CPU);
-// The part `name` of a checkpoint, or an error naming the checkpoint's parts.
+// The part `name` of a checkpoint (or of its parts), or an error naming the parts there are.
+const StateDict& checkpoint_part(const std::map<std::string, StateDict>& parts, const std::string& name);
 const StateDict& checkpoint_part(const Checkpoint& checkpoint, const std::string& name);
 
 }  // namespace murine
