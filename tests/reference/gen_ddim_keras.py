@@ -34,7 +34,6 @@ import ast
 import json
 import math
 import os
-import struct
 
 os.environ["KERAS_BACKEND"] = "jax"
 
@@ -45,6 +44,7 @@ jax.config.update("jax_enable_x64", True)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from keras import layers, ops  # noqa: E402
+from refcase import write_safetensors  # noqa: E402
 
 keras.config.set_floatx("float64")
 assert keras.backend.backend() == "jax"
@@ -225,25 +225,6 @@ def set_weights(rec, rng):
         layer.bias.assign(bias)
         state[name + ".weight"], state[name + ".bias"] = weight, bias
     return state
-
-
-def write_safetensors(path, arrays):
-    """The safetensors format (8-byte header length, JSON header, row-major data); F32 and U8."""
-    header, blobs, offset = {}, [], 0
-    for name in sorted(arrays):
-        a = arrays[name]
-        dtype, data = ("U8", a.astype(np.uint8)) if a.dtype == np.uint8 else ("F32", a.astype("<f4"))
-        data = np.ascontiguousarray(data).tobytes()
-        header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
 
 
 def to_nchw(y):

@@ -6,6 +6,7 @@ Shared by gen_torch_cases.py (Debian's python3 + torch) and gen_keras_cases.py
 import json
 import os
 import shutil
+import struct
 import zlib
 
 import numpy as np
@@ -67,3 +68,22 @@ def format_case_json(meta):
     keys = sorted(meta, key=lambda k: (rank.get(k, len(KEY_ORDER)), k))
     lines = [f" {json.dumps(k)}: {json.dumps(meta[k])}" for k in keys]
     return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def write_safetensors(path, arrays):
+    """The safetensors format (8-byte header length, JSON header, row-major data); F32 and U8."""
+    header, blobs, offset = {}, [], 0
+    for name in sorted(arrays):
+        a = arrays[name]
+        dtype, data = ("U8", a.astype(np.uint8)) if a.dtype == np.uint8 else ("F32", a.astype("<f4"))
+        data = np.ascontiguousarray(data).tobytes()
+        header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for b in blobs:
+            f.write(b)

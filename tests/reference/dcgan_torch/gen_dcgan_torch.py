@@ -21,7 +21,6 @@ import copy
 import json
 import math
 import os
-import struct
 import sys
 
 import numpy as np
@@ -32,6 +31,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from gen_torch_cases import window_2d  # noqa: E402
+from refcase import write_safetensors  # noqa: E402
 
 LATENT, NGF, NDF, NC, IMAGE, BATCH, R = 16, 8, 8, 3, 64, 4, 0.4
 LR, BETA1 = 2e-4, 0.5
@@ -109,23 +109,6 @@ def round_to_f32(module):
 
 def state(module):
     return {k: v.detach().float().numpy() for k, v in module.state_dict().items() if "num_batches_tracked" not in k}
-
-
-def write_safetensors(path, arrays):
-    """The safetensors format (8-byte header length, JSON header, row-major data), float32 only."""
-    header, blobs, offset = {}, [], 0
-    for name in sorted(arrays):
-        data = np.ascontiguousarray(arrays[name], dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(arrays[name].shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
 
 
 def f32(t):
