@@ -23,11 +23,10 @@ NVCCFLAGS := -std=c++20 -O2 -I. -MMD -MP \
              -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \
              -Xcompiler -Wall,-fopenmp
 
-# tools/png.cpp and tools/image_grid.cpp (PNG drawing, image grids) serve the trainer and the
-# tests too, so they go into the library; the other tools/*.cpp are the CLI's subcommands.
-SHARED_TOOLS := tools/png.cpp tools/image_grid.cpp
-LIB_SRCS  := $(wildcard tensor/*.cpp autograd/*.cpp layers/*.cpp models/*.cpp train/*.cpp) $(SHARED_TOOLS)
-CLI_SRCS  := $(filter-out $(SHARED_TOOLS),$(wildcard tools/*.cpp))
+# The library's rooms, lowest first (docs/architecture.md); tools/*.cpp is the CLI.
+ROOMS     := tensor io autograd layers optim models data train
+LIB_SRCS  := $(foreach room,$(ROOMS),$(wildcard $(room)/*.cpp))
+CLI_SRCS  := $(wildcard tools/*.cpp)
 TEST_SRCS := $(wildcard tests/*.cpp)
 CUDA_SRCS := $(wildcard cuda/*.cu)
 
@@ -52,7 +51,7 @@ endif
 # build/mode records the last link mode, so switching CUDA=0/1 relinks the binaries.
 $(shell mkdir -p $(BUILD); [ "$$(cat $(BUILD)/mode 2>/dev/null)" = "$(MODE)" ] || echo $(MODE) > $(BUILD)/mode)
 
-.PHONY: all deps test demo demo-ddim clean
+.PHONY: all deps test check-includes demo demo-ddim clean
 all: $(BUILD)/murine $(BUILD)/murine_tests
 
 deps:
@@ -82,8 +81,12 @@ $(OBJ)/%.o: %.cu | deps
 
 # The unit tests, then `murine verify` over tests/reference; ends with the plain line
 # "N passed, N failed, N skipped" adding both (tools/run_tests.sh).
-test: all
+test: all check-includes
 	@tools/run_tests.sh $(BUILD)
+
+# The include rules between the library's rooms (docs/architecture.md).
+check-includes:
+	@tools/check_includes.sh
 
 # The cat-face demo: a small mouse-mimetic DCGAN on synthetic cats, pictures under demo/ (tools/demo.sh).
 demo: $(BUILD)/murine

@@ -8,8 +8,8 @@
 #include <unordered_set>
 
 #include "autograd/node.h"
+#include "autograd/ops.h"
 #include "tensor/error.h"
-#include "tensor/ops.h"
 
 namespace murine {
 

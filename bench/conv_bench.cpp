@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "autograd/node.h"
+#include "autograd/ops.h"
 #include "tensor/backend.h"
-#include "tensor/ops.h"
 
 using namespace murine;
 
@@ -45,7 +45,7 @@ void run(const Layer& l, int runs) {
   Tensor w = l.transposed ? randn({l.in_channels, l.out_channels, l.kernel, l.kernel}, gen)
                           : randn({l.out_channels, l.in_channels, l.kernel, l.kernel}, gen);
   w.requires_grad_();
-  Conv2dOptions opt;
+  ConvArgs opt;
   opt.stride_h = opt.stride_w = l.stride;
   opt.pad_top = opt.pad_bottom = opt.pad_left = opt.pad_right = l.pad;
   auto forward = [&] {

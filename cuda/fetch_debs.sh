@@ -11,7 +11,7 @@ packages=(
   libgfortran5 libquadmath0                   # what libopenblas.so.0 links against
   libgtest-dev                                # GoogleTest headers and libgtest.a
   libcli11-dev nlohmann-json3-dev             # header-only: CLI11, nlohmann/json
-  libstb-dev libstb0                          # stb_image_write (tools/png.cpp)
+  libstb-dev libstb0                          # stb_image_write (io/png.cpp)
   make                                        # used there only if the machine has no make
 )
 

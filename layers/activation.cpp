@@ -12,7 +12,7 @@ Activation::Activation(std::string activation) : activation_(std::move(activatio
   check_activation(activation_, "Activation");
 }
 
-// y = f(x) for the named f; its derivative is the op's own (tensor/ops_activation.cpp).
+// y = f(x) for the named f; its derivative is the op's own (autograd/ops_activation.cpp).
 Tensor Activation::forward(const Tensor& x) { return apply_activation(activation_, x); }
 
 LeakyReLU::LeakyReLU(LeakyReLUOptions options) : options_(options) {

@@ -2,7 +2,7 @@
 #pragma once
 #include <string>
 
-#include "tensor/ops.h"
+#include "autograd/ops.h"
 
 namespace murine {
 

@@ -75,7 +75,7 @@ Tensor Conv2D::forward(const Tensor& x) {
                name_ << ": input " << shape_str(x.shape()) << " has " << x.shape()[1]
                      << " channels but the layer was built for " << options_.in_channels);
   Pads p = conv_pads(options_, x.shape()[2], x.shape()[3]);
-  Conv2dOptions c;
+  ConvArgs c;
   c.stride_h = options_.strides.h;
   c.stride_w = options_.strides.w;
   c.pad_top = p.top;

@@ -63,8 +63,8 @@ static void transposed_axis(const std::string& mode, int64_t n, int64_t k, int64
   }
 }
 
-Conv2dOptions Conv2DTranspose::conv_args(int64_t h, int64_t w) const {
-  Conv2dOptions c;
+ConvArgs Conv2DTranspose::conv_args(int64_t h, int64_t w) const {
+  ConvArgs c;
   c.stride_h = options_.strides.h;
   c.stride_w = options_.strides.w;
   c.dilation_h = options_.dilation_rate.h;

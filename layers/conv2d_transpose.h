@@ -23,7 +23,7 @@ class Conv2DTranspose : public Module {
   const Conv2DOptions& options() const { return options_; }
   WindowStats window_stats() const;
   // The convolution arguments for an (h, w) input: explicit pads and output_padding.
-  Conv2dOptions conv_args(int64_t h, int64_t w) const;
+  ConvArgs conv_args(int64_t h, int64_t w) const;
 
   Tensor weight, bias, window;
 

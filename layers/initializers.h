@@ -4,7 +4,7 @@
 #pragma once
 #include <string>
 
-#include "tensor/ops.h"
+#include "autograd/ops.h"
 
 namespace murine {
 

@@ -4,9 +4,9 @@
 #include <set>
 
 #include "autograd/node.h"
+#include "io/safetensors.h"
 #include "tensor/backend.h"
 #include "tensor/error.h"
-#include "tensor/safetensors.h"
 
 namespace murine {
 

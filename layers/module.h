@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "autograd/node.h"
-#include "tensor/ops.h"
+#include "autograd/ops.h"
 
 namespace murine {
 

@@ -44,7 +44,7 @@ Tensor AveragePooling2D::forward(const Tensor& x) {
   as_conv.strides = s;
   as_conv.padding = options_.padding;
   const Pads p = conv_pads(as_conv, H, W);
-  Conv2dOptions c;
+  ConvArgs c;
   c.stride_h = s.h;
   c.stride_w = s.w;
   c.pad_top = p.top;
@@ -57,7 +57,7 @@ Tensor AveragePooling2D::forward(const Tensor& x) {
   Tensor counts;  // (1, 1, OH, OW): valid cells per window
   {
     NoGradGuard no_grad;
-    Conv2dOptions one = c;
+    ConvArgs one = c;
     one.groups = 1;
     counts = conv2d(ones({1, 1, H, W}, x.device()), ones({1, 1, k.h, k.w}, x.device()), Tensor(), one);
   }

@@ -11,8 +11,8 @@
 #include <cmath>
 #include <vector>
 
+#include "autograd/ops.h"
 #include "tensor/error.h"
-#include "tensor/ops.h"
 #include "tensor/random.h"
 
 namespace murine {

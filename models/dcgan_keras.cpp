@@ -11,10 +11,10 @@
 #include "layers/dense.h"
 #include "layers/dropout.h"
 #include "layers/flatten.h"
+#include "layers/losses.h"
 #include "layers/spectral_normalization.h"
 #include "layers/window.h"
 #include "tensor/error.h"
-#include "train/losses.h"
 
 namespace murine {
 

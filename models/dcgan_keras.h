@@ -36,7 +36,7 @@
 
 #include "layers/module.h"
 #include "models/dcgan_torch.h"  // GanLosses
-#include "train/adam.h"
+#include "optim/adam.h"
 
 namespace murine {
 

@@ -3,15 +3,15 @@
 
 #include <algorithm>
 
+#include "autograd/ops_inplace.h"
 #include "layers/activation.h"
 #include "layers/batch_normalization.h"
 #include "layers/conv2d.h"
 #include "layers/conv2d_transpose.h"
 #include "layers/initializers.h"
+#include "layers/losses.h"
 #include "layers/window.h"
 #include "tensor/error.h"
-#include "tensor/ops_inplace.h"
-#include "train/losses.h"
 
 namespace murine {
 

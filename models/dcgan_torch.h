@@ -40,7 +40,7 @@
 #include <memory>
 
 #include "layers/module.h"
-#include "train/adam.h"
+#include "optim/adam.h"
 
 namespace murine {
 

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "autograd/node.h"
+#include "layers/losses.h"
 #include "tensor/error.h"
-#include "train/losses.h"
 
 namespace murine {
 

@@ -13,8 +13,8 @@
 #include "layers/module.h"
 #include "layers/normalization.h"
 #include "models/unet_blocks.h"
-#include "train/adam.h"
-#include "train/ema.h"
+#include "optim/adam.h"
+#include "optim/ema.h"
 
 namespace murine {
 

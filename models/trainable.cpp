@@ -3,15 +3,23 @@
 
 #include <sstream>
 
+#include "autograd/ops.h"
 #include "models/dcgan_keras.h"
 #include "models/dcgan_torch.h"
 #include "models/ddim.h"
 #include "models/summary.h"
 #include "tensor/error.h"
-#include "tensor/ops.h"
-#include "train/checkpoint.h"
 
 namespace murine {
+
+const StateDict& checkpoint_part(const StateParts& parts, const std::string& name) {
+  auto it = parts.find(name);
+  if (it != parts.end()) return it->second;
+  std::string have;
+  for (const auto& [part, state] : parts) have += (have.empty() ? "" : ", ") + part;
+  throw Error("checkpoint has no part '" + name + "' (it has: " + (have.empty() ? "none" : have) + ")");
+}
+
 
 using json = nlohmann::json;
 

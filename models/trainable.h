@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "layers/module.h"
+#include "models/pixel_range.h"
 #include "tensor/random.h"
 #include "tensor/tensor.h"
-#include "train/image.h"
 
 namespace murine {
 
@@ -40,7 +40,11 @@ struct ModelConfig {
   static ModelConfig from_json(const nlohmann::json& j);
 };
 
-using StateParts = std::map<std::string, std::map<std::string, Tensor>>;
+using StateDict = std::map<std::string, Tensor>;
+using StateParts = std::map<std::string, StateDict>;
+
+// The part `name` of a model's state (or of a checkpoint's parts), or an error naming the parts there are.
+const StateDict& checkpoint_part(const StateParts& parts, const std::string& name);
 
 class Trainable {
  public:

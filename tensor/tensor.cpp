@@ -1,7 +1,7 @@
-// Tensor: accessors, device transfer, clone/detach and the autograd entry points.
+// Tensor: accessors, detach and the autograd fields. The members that record graph nodes (to, clone,
+// backward) are defined in autograd/tensor_autograd.cpp.
 #include "tensor/tensor.h"
 
-#include "autograd/node.h"
 #include "tensor/backend.h"
 #include "tensor/error.h"
 
@@ -51,36 +51,6 @@ float Tensor::item() const {
   return to_vector()[0];
 }
 
-// [to] y = x on another device; dL/dx = (dL/dy) moved back
-Tensor Tensor::to(Device target) const {
-  if (device() == target) return *this;
-  Tensor out = empty(shape(), target);
-  size_t bytes = (size_t)numel() * sizeof(float);
-  if (bytes) {
-    if (device() == Device::CPU) {
-      backend(target).copy_from_host(out.data(), data(), bytes);
-    } else if (target == Device::CPU) {
-      backend(device()).copy_to_host(out.data(), data(), bytes);
-    } else {
-      std::vector<float> host = to_vector();
-      backend(target).copy_from_host(out.data(), host.data(), bytes);
-    }
-  }
-  Device source = device();
-  return record(out, "to", {*this}, [source](const Tensor& gy, const std::vector<bool>&) {
-    return std::vector<Tensor>{gy.to(source)};
-  });
-}
-
-// [clone] y = x; dL/dx = dL/dy
-Tensor Tensor::clone() const {
-  Tensor out = empty(shape(), device());
-  if (numel()) backend(device()).copy(out.data(), data(), (size_t)numel() * sizeof(float));
-  return record(out, "clone", {*this}, [](const Tensor& gy, const std::vector<bool>&) {
-    return std::vector<Tensor>{gy};
-  });
-}
-
 Tensor Tensor::detach() const {
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = checked(impl_).storage;
@@ -104,19 +74,5 @@ bool Tensor::is_leaf() const { return !checked(impl_).grad_fn; }
 Tensor Tensor::grad() const { return Tensor(checked(impl_).grad); }
 
 void Tensor::zero_grad() { checked(impl_), impl_->grad.reset(); }
-
-void Tensor::backward(bool retain_graph) const {
-  MURINE_CHECK(numel() == 1, "backward: the tensor has shape "
-                                 << shape_str(shape())
-                                 << "; backward() without a gradient needs a one-element tensor "
-                                    "(pass grad_output for others)");
-  Tensor seed = empty(shape(), device());
-  backend(device()).fill(seed.data(), 1, 1.0f);
-  run_backward(*this, seed, retain_graph);
-}
-
-void Tensor::backward(const Tensor& grad_output, bool retain_graph) const {
-  run_backward(*this, grad_output, retain_graph);
-}
 
 }  // namespace murine

@@ -46,7 +46,8 @@ class Tensor {
   // The value of a one-element tensor.
   float item() const;
 
-  // Explicit device transfer; returns *this when already there. Differentiable.
+  // Explicit device transfer; returns *this when already there. Differentiable. (to, clone and
+  // backward record graph nodes, so they are defined in autograd/tensor_autograd.cpp.)
   Tensor to(Device device) const;
   // A differentiable copy with its own storage.
   Tensor clone() const;

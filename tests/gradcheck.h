@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "autograd/node.h"
+#include "autograd/ops.h"
 #include "tensor/backend.h"
-#include "tensor/ops.h"
 
 namespace murine::testing {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/expect_error.h"
 #include "tensor/error.h"
+#include "tests/expect_error.h"
 
 namespace murine::io_test {
 

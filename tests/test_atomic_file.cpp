@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "tensor/atomic_file.h"
+#include "io/atomic_file.h"
 #include "tests/io_test_helpers.h"
 
 using namespace murine;

@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "autograd/node.h"
+#include "autograd/ops.h"
 #include "tensor/error.h"
-#include "tensor/ops.h"
 
 namespace murine {
 namespace {

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/expect_error.h"
 #include "tensor/backend.h"
 #include "tensor/error.h"
+#include "tests/expect_error.h"
 #include "tests/gradcheck.h"
 
 namespace murine {
@@ -59,7 +59,7 @@ void expect_inner_products_equal(double lhs, double rhs, double scale, const std
 // The definition, in double: y[n,o,oy,ox] = b[o] + Σ_{c,i,j} W[o,c,i,j] · x[n, g·C/G + c, iy, ix]
 // with iy = oy·sh - pad_top + i·dh, ix = ox·sw - pad_left + j·dw, terms outside x dropped.
 std::vector<double> naive_conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
-                                 const Conv2dOptions& o) {
+                                 const ConvArgs& o) {
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   const int64_t O = weight.size(0), Cg = weight.size(1), kh = weight.size(2), kw = weight.size(3);
   const int64_t OH = (H + o.pad_top + o.pad_bottom - o.dilation_h * (kh - 1) - 1) / o.stride_h + 1;
@@ -89,8 +89,8 @@ std::vector<double> naive_conv2d(const Tensor& x, const Tensor& weight, const Te
   return y;
 }
 
-Conv2dOptions options(int64_t stride, int64_t pad, int64_t dilation = 1, int64_t groups = 1) {
-  Conv2dOptions o;
+ConvArgs options(int64_t stride, int64_t pad, int64_t dilation = 1, int64_t groups = 1) {
+  ConvArgs o;
   o.stride_h = o.stride_w = stride;
   o.pad_top = o.pad_bottom = o.pad_left = o.pad_right = pad;
   o.dilation_h = o.dilation_w = dilation;
@@ -102,14 +102,14 @@ struct ConvCase {
   const char* name;
   Shape x, weight;
   bool bias;
-  Conv2dOptions opt;
+  ConvArgs opt;
 };
 
 std::vector<ConvCase> value_cases() {
-  Conv2dOptions asym = options(1, 0);
+  ConvArgs asym = options(1, 0);
   asym.stride_h = 2;
   asym.pad_top = 1, asym.pad_bottom = 0, asym.pad_left = 2, asym.pad_right = 3;
-  Conv2dOptions mixed = options(1, 0, 1, 2);
+  ConvArgs mixed = options(1, 0, 1, 2);
   mixed.stride_w = 2;
   mixed.dilation_h = 2;
   mixed.pad_top = 2, mixed.pad_bottom = 1, mixed.pad_left = 0, mixed.pad_right = 1;
@@ -129,7 +129,7 @@ std::vector<ConvCase> value_cases() {
 
 // ---- im2col / col2im ----
 
-ConvGeometry geometry(Shape image, int64_t kh, int64_t kw, const Conv2dOptions& o) {
+ConvGeometry geometry(Shape image, int64_t kh, int64_t kw, const ConvArgs& o) {
   ConvGeometry g{image[0], image[1], image[2], kh, kw};
   g.stride_h = o.stride_h, g.stride_w = o.stride_w;
   g.pad_top = o.pad_top, g.pad_bottom = o.pad_bottom, g.pad_left = o.pad_left, g.pad_right = o.pad_right;
@@ -138,7 +138,7 @@ ConvGeometry geometry(Shape image, int64_t kh, int64_t kw, const Conv2dOptions& 
 }
 
 TEST(Im2col, ValuesMatchDefinition) {
-  Conv2dOptions o = options(2, 1, 2);
+  ConvArgs o = options(2, 1, 2);
   o.pad_right = 3;
   ConvGeometry g = geometry({2, 6, 7}, 3, 2, o);
   std::vector<float> img = random_values(2 * 6 * 7, 1);
@@ -160,11 +160,11 @@ TEST(Im2col, ValuesMatchDefinition) {
 
 // [im2col adjoint] <im2col(x), c> = <x, col2im(c)>, for every geometry.
 TEST(Im2col, Col2imIsTheAdjoint) {
-  Conv2dOptions asym = options(2, 0, 1);
+  ConvArgs asym = options(2, 0, 1);
   asym.pad_top = 2, asym.pad_left = 1, asym.pad_right = 3, asym.stride_w = 3, asym.dilation_h = 3;
-  Conv2dOptions negative_bottom = options(2, 1);  // as conv_transpose2d's output_padding makes it
+  ConvArgs negative_bottom = options(2, 1);  // as conv_transpose2d's output_padding makes it
   negative_bottom.pad_bottom = -1, negative_bottom.pad_right = 0;
-  struct Case { Shape image; int64_t kh, kw; Conv2dOptions opt; };
+  struct Case { Shape image; int64_t kh, kw; ConvArgs opt; };
   std::vector<Case> cases = {{{3, 5, 5}, 3, 3, options(1, 1)},
                              {{2, 8, 7}, 2, 3, options(2, 0)},
                              {{2, 9, 9}, 3, 3, options(1, 2, 2)},
@@ -201,7 +201,7 @@ TEST(Im2col, Col2imAccumulates) {
 // A batch's column matrix is the images' own column matrices side by side: row r of image n is
 // columns [n·P, (n+1)·P) of row r; col2im_batch undoes it image by image.
 TEST(Im2col, BatchIsImagesSideBySide) {
-  Conv2dOptions o = options(2, 1, 1);
+  ConvArgs o = options(2, 1, 1);
   o.pad_bottom = 2;
   ConvGeometry g = geometry({3, 5, 6}, 3, 2, o);
   const int64_t batch = 3, image = 3 * 5 * 6, P = g.out_h() * g.out_w(), rows = 3 * 3 * 2;
@@ -283,7 +283,7 @@ TEST(ConvTranspose2d, HandComputedOverlappingStride1) {
 TEST(ConvTranspose2d, OutputPaddingAddsBottomRightRowsThatGetOnlyBias) {
   Tensor x = from_vector({1, 2, 3, 4}, {1, 1, 2, 2});
   Tensor w = from_vector({1, 10, 100, 1000}, {1, 1, 2, 2});
-  Conv2dOptions o = options(2, 0);
+  ConvArgs o = options(2, 0);
   o.output_padding_h = 1, o.output_padding_w = 1;
   Tensor y = conv_transpose2d(x, w, from_vector({0.5f}, {1}), o);
   ASSERT_EQ(y.shape(), (Shape{1, 1, 5, 5}));
@@ -306,7 +306,7 @@ TEST(ConvTranspose2d, OutputShapeFormula) {
                              {4, 3, 1, 0, 2, 1, 9},   // output_padding < dilation, not < stride
                              {1, 1, 1, 0, 1, 0, 1}};
   for (const Case& k : cases) {
-    Conv2dOptions o = options(k.stride, k.pad, k.dilation);
+    ConvArgs o = options(k.stride, k.pad, k.dilation);
     o.output_padding_h = o.output_padding_w = k.output_padding;
     Tensor y = conv_transpose2d(ones({1, 2, k.H, k.H}), ones({2, 3, k.kernel, k.kernel}), Tensor(), o);
     EXPECT_EQ(y.shape(), (Shape{1, 3, k.expected, k.expected}))
@@ -320,11 +320,11 @@ TEST(ConvTranspose2d, OutputShapeFormula) {
 TEST(ConvTranspose2d, IsTheAdjointOfConv2d) {
   uint64_t seed = 200;
   for (const ConvCase& k : value_cases()) {
-    const Conv2dOptions& o = k.opt;
+    const ConvArgs& o = k.opt;
     Tensor x = random_tensor(k.x, seed++), w = random_tensor(k.weight, seed++);
     Tensor conv = conv2d(x, w, Tensor(), o);
     Tensor y = random_tensor(conv.shape(), seed++);
-    Conv2dOptions t = o;  // the rows/columns past conv2d's last window, each < stride
+    ConvArgs t = o;  // the rows/columns past conv2d's last window, each < stride
     t.output_padding_h =
         (k.x[2] + o.pad_top + o.pad_bottom - o.dilation_h * (k.weight[2] - 1) - 1) % o.stride_h;
     t.output_padding_w =
@@ -341,13 +341,13 @@ TEST(ConvTranspose2d, IsTheAdjointOfConv2d) {
 // output_padding >= stride (allowed when < dilation): the output has rows that conv2d over it
 // would turn into an extra window row; conv_transpose2d is the adjoint restricted to y's windows.
 TEST(ConvTranspose2d, OutputPaddingBeyondStrideIsAdjointOfCroppedConv2d) {
-  Conv2dOptions o = options(1, 0, 2);
+  ConvArgs o = options(1, 0, 2);
   o.output_padding_h = 1;
   Tensor y = random_tensor({2, 3, 4, 5}, 300), w = random_tensor({3, 2, 2, 2}, 301);
   Tensor transposed = conv_transpose2d(y, w, Tensor(), o);
   ASSERT_EQ(transposed.shape(), (Shape{2, 2, 7, 7}));  // OH = 3 + 2·1 + 1 + 1, OW = 4 + 2·1 + 1
   Tensor x = random_tensor(transposed.shape(), 302);
-  Conv2dOptions c = o;
+  ConvArgs c = o;
   c.output_padding_h = 0;
   Tensor conv = conv2d(x, w, Tensor(), c);  // (2, 3, 5, 5): one window row more than y has
   ASSERT_EQ(conv.shape(), (Shape{2, 3, 5, 5}));
@@ -365,7 +365,7 @@ TEST(ConvTranspose2d, OutputPaddingBeyondStrideIsAdjointOfCroppedConv2d) {
 TEST(ConvTranspose2d, BiasAddsPerOutputChannel) {
   Tensor x = random_tensor({2, 4, 3, 3}, 400), w = random_tensor({4, 3, 3, 3}, 401);
   Tensor b = from_vector({1.0f, -2.0f, 0.25f, 3.0f, 0.0f, -1.0f}, {6});
-  Conv2dOptions o = options(2, 1, 1, 2);
+  ConvArgs o = options(2, 1, 1, 2);
   std::vector<float> without = conv_transpose2d(x, w, Tensor(), o).to_vector();
   Tensor with = conv_transpose2d(x, w, b, o);
   ASSERT_EQ(with.shape(), (Shape{2, 6, 5, 5}));
@@ -377,17 +377,17 @@ TEST(ConvTranspose2d, BiasAddsPerOutputChannel) {
 
 // ---- gradients ----
 
-Conv2dOptions with_output_padding(Conv2dOptions o, int64_t h, int64_t w) {
+ConvArgs with_output_padding(ConvArgs o, int64_t h, int64_t w) {
   o.output_padding_h = h, o.output_padding_w = w;
   return o;
 }
 
 TEST(Conv2d, GradientsMatchFiniteDifferences) {
-  Conv2dOptions asym = options(1, 0, 2);
+  ConvArgs asym = options(1, 0, 2);
   asym.pad_top = 0, asym.pad_bottom = 1, asym.pad_left = 2, asym.pad_right = 0;
-  Conv2dOptions grouped = options(1, 1, 1, 2);
+  ConvArgs grouped = options(1, 1, 1, 2);
   grouped.stride_w = 2;
-  struct Case { const char* name; Shape x, weight; Conv2dOptions opt; };
+  struct Case { const char* name; Shape x, weight; ConvArgs opt; };
   std::vector<Case> cases = {{"stride 2, pad 1", {2, 2, 5, 5}, {3, 2, 3, 3}, options(2, 1)},
                              {"dilation 2, asymmetric padding", {2, 2, 5, 5}, {2, 2, 2, 3}, asym},
                              {"groups 2, stride (1, 2)", {2, 4, 5, 5}, {4, 2, 3, 3}, grouped},
@@ -399,16 +399,16 @@ TEST(Conv2d, GradientsMatchFiniteDifferences) {
     SCOPED_TRACE(k.name);
     Tensor x = uniform_param(k.x, -1, 1, seed++), w = uniform_param(k.weight, -1, 1, seed++);
     Tensor b = uniform_param({k.weight[0]}, -1, 1, seed++);
-    Conv2dOptions o = k.opt;
+    ConvArgs o = k.opt;
     expect_gradients_match(
         [o](const std::vector<Tensor>& in) { return conv2d(in[0], in[1], in[2], o); }, {x, w, b});
   }
 }
 
 TEST(ConvTranspose2d, GradientsMatchFiniteDifferences) {
-  Conv2dOptions asym = options(1, 0, 2, 2);
+  ConvArgs asym = options(1, 0, 2, 2);
   asym.pad_top = 1, asym.pad_right = 1;
-  struct Case { const char* name; Shape x, weight; Conv2dOptions opt; };
+  struct Case { const char* name; Shape x, weight; ConvArgs opt; };
   std::vector<Case> cases = {
       {"stride 2, pad 1, output_padding 1", {2, 2, 3, 3}, {2, 3, 3, 3},
        with_output_padding(options(2, 1), 1, 1)},
@@ -420,7 +420,7 @@ TEST(ConvTranspose2d, GradientsMatchFiniteDifferences) {
     SCOPED_TRACE(k.name);
     Tensor x = uniform_param(k.x, -1, 1, seed++), w = uniform_param(k.weight, -1, 1, seed++);
     Tensor b = uniform_param({k.weight[1] * k.opt.groups}, -1, 1, seed++);
-    Conv2dOptions o = k.opt;
+    ConvArgs o = k.opt;
     expect_gradients_match(
         [o](const std::vector<Tensor>& in) { return conv_transpose2d(in[0], in[1], in[2], o); },
         {x, w, b});
@@ -437,7 +437,7 @@ struct ColumnBudget {
 
 // y, dx, dW, db of one conv (transposed or not) for a fixed upstream gradient.
 std::vector<std::vector<float>> conv_results(bool transposed, const Tensor& x, const Tensor& w,
-                                             const Tensor& b, const Conv2dOptions& o, uint64_t seed) {
+                                             const Tensor& b, const ConvArgs& o, uint64_t seed) {
   Tensor xs = x.detach().requires_grad_(), ws = w.detach().requires_grad_();
   Tensor bs = b.detach().requires_grad_();
   Tensor y = transposed ? conv_transpose2d(xs, ws, bs, o) : conv2d(xs, ws, bs, o);
@@ -446,7 +446,7 @@ std::vector<std::vector<float>> conv_results(bool transposed, const Tensor& x, c
 }
 
 void expect_chunkings_agree(bool transposed, const Shape& x_shape, const Shape& w_shape,
-                            const Conv2dOptions& o, int64_t bias_size, uint64_t seed) {
+                            const ConvArgs& o, int64_t bias_size, uint64_t seed) {
   Tensor x = random_tensor(x_shape, seed), w = random_tensor(w_shape, seed + 1);
   Tensor b = random_tensor({bias_size}, seed + 2);
   std::vector<std::vector<float>> per_image;
@@ -558,7 +558,7 @@ TEST(ConvTranspose2d, ShapeErrorsNameOpArgumentAndShapes) {
     conv_transpose2d(ones({1, 4, 3, 3}), ones({4, 2, 3, 3}), ones({2}), options(1, 0, 1, 2));
   }, {"conv_transpose2d", "bias", "(4,)", "(2,)"});
   expect_error([&] {
-    Conv2dOptions o = with_output_padding(options(2, 0), 2, 0);
+    ConvArgs o = with_output_padding(options(2, 0), 2, 0);
     conv_transpose2d(ones({1, 1, 3, 3}), ones({1, 1, 3, 3}), none, o);
   }, {"conv_transpose2d", "output_padding", "stride", "dilation"});
   expect_error([&] { conv_transpose2d(ones({1, 1, 1, 1}), ones({1, 1, 1, 1}), none, options(1, 1)); },

@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "autograd/node.h"
+#include "autograd/ops.h"
 #include "tensor/backend.h"
 #include "tensor/error.h"
-#include "tensor/ops.h"
 #include "tests/cuda_test_helpers.h"
 
 namespace murine {

@@ -21,16 +21,16 @@
 #include <vector>
 
 #include "autograd/node.h"
+#include "autograd/ops.h"
+#include "autograd/ops_inplace.h"
 #include "layers/module.h"
 #include "models/trainable.h"
+#include "optim/adam.h"
+#include "optim/sgd.h"
 #include "tensor/backend.h"
 #include "tensor/error.h"
-#include "tensor/ops.h"
-#include "tensor/ops_inplace.h"
 #include "tests/cuda_test_helpers.h"
 #include "tests/model_test_helpers.h"
-#include "train/adam.h"
-#include "train/sgd.h"
 
 namespace murine {
 namespace {
@@ -697,11 +697,11 @@ struct ConvCase {
   std::string name;
   Shape x, weight;
   bool bias;
-  Conv2dOptions options;
+  ConvArgs options;
 };
 
-Conv2dOptions conv_options(int64_t stride, int64_t pad, int64_t dilation = 1, int64_t groups = 1) {
-  Conv2dOptions o;
+ConvArgs conv_options(int64_t stride, int64_t pad, int64_t dilation = 1, int64_t groups = 1) {
+  ConvArgs o;
   o.stride_h = o.stride_w = stride;
   o.pad_top = o.pad_bottom = o.pad_left = o.pad_right = pad;
   o.dilation_h = o.dilation_w = dilation;
@@ -739,7 +739,7 @@ void compare_convolutions(const std::vector<ConvCase>& cases, bool transposed) {
 
 TEST(CudaOps, Conv2dAndGradientsMatchCpu) {
   SKIP_WITHOUT_CUDA();
-  Conv2dOptions asymmetric = conv_options(2, 0);
+  ConvArgs asymmetric = conv_options(2, 0);
   asymmetric.stride_w = 1, asymmetric.pad_top = 1, asymmetric.pad_bottom = 0, asymmetric.pad_left = 2,
   asymmetric.pad_right = 1;
   const std::vector<ConvCase> cases = {
@@ -757,7 +757,7 @@ TEST(CudaOps, Conv2dAndGradientsMatchCpu) {
 
 TEST(CudaOps, ConvTranspose2dAndGradientsMatchCpu) {
   SKIP_WITHOUT_CUDA();
-  Conv2dOptions output_padding = conv_options(2, 1);
+  ConvArgs output_padding = conv_options(2, 1);
   output_padding.output_padding_h = output_padding.output_padding_w = 1;
   const std::vector<ConvCase> cases = {
       {"4x4 stride 2 pad 1 (DCGAN)", {5, 6, 4, 4}, {6, 3, 4, 4}, false, conv_options(2, 1)},

@@ -8,19 +8,20 @@
 #include <fstream>
 #include <sstream>
 
-#include "tensor/ops.h"
+#include "autograd/ops.h"
+#include "data/entropy.h"
 #include "tests/expect_error.h"
-#include "train/entropy.h"
 // stbi_write_jpg makes the JPEG fixture; a private (static) copy of stb_image_write for this test.
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
 #include <stb/stb_image_write.h>
 
-#include "tools/image_grid.h"
-#include "tools/png.h"
-#include "train/image.h"
-#include "train/image_folder.h"
-#include "train/synthetic_cats.h"
+#include "data/image.h"
+#include "data/image_folder.h"
+#include "data/synthetic_cats.h"
+#include "io/image_grid.h"
+#include "io/png.h"
+#include "models/pixel_range.h"
 
 namespace murine {
 namespace {
@@ -139,7 +140,7 @@ TEST(ImageFolder, SkipsUndecodableFilesWithOneWarningEach) {
   std::ofstream(dir.file("broken.png")) << "garbage bytes";
   std::ofstream(dir.file("notes.txt")) << "ignored";
   std::ostringstream warnings;
-  ImageFolder folder(dir.path.string(), 10, PixelRange::ZeroOne, warnings);
+  ImageFolder folder(dir.path.string(), 10, warnings);
   EXPECT_EQ(folder.count(), 3);
   EXPECT_EQ(folder.images().shape(), (Shape{3, 3, 10, 10}));
   ASSERT_EQ(folder.files().size(), 3u);
@@ -148,12 +149,13 @@ TEST(ImageFolder, SkipsUndecodableFilesWithOneWarningEach) {
   const std::string w = warnings.str();
   EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 1);
   EXPECT_NE(w.find("broken.png"), std::string::npos) << w;
-  // [-1, 1] flavour.
-  std::ostringstream quiet;
-  ImageFolder signed_folder(dir.path.string(), 10, PixelRange::MinusOneOne, quiet);
-  const std::vector<float> v = signed_folder.images().to_vector();
-  EXPECT_LT(*std::min_element(v.begin(), v.end()), 0.0f);
-  EXPECT_GE(*std::min_element(v.begin(), v.end()), -1.0f);
+  // Images come in [0, 1]; a [-1, 1] model maps them (models/pixel_range.h).
+  const std::vector<float> v = folder.images().to_vector();
+  EXPECT_GE(*std::min_element(v.begin(), v.end()), 0.0f);
+  EXPECT_LE(*std::max_element(v.begin(), v.end()), 1.0f);
+  const std::vector<float> s = to_pixel_range(folder.images(), PixelRange::MinusOneOne).to_vector();
+  EXPECT_LT(*std::min_element(s.begin(), s.end()), 0.0f);
+  EXPECT_GE(*std::min_element(s.begin(), s.end()), -1.0f);
 }
 
 TEST(ImageFolder, EmptyOrMissingFolderIsAnErrorNamingIt) {
@@ -163,7 +165,7 @@ TEST(ImageFolder, EmptyOrMissingFolderIsAnErrorNamingIt) {
   expect_error([&] { ImageFolder f(missing, 16); }, {missing, "does not exist"});
   std::ofstream(dir.file("bad.jpg")) << "garbage";
   std::ostringstream warnings;
-  expect_error([&] { ImageFolder f(empty, 16, PixelRange::ZeroOne, warnings); }, {empty, "could be decoded"});
+  expect_error([&] { ImageFolder f(empty, 16, warnings); }, {empty, "could be decoded"});
 }
 
 TEST(ImageFolder, ShufflingIsADeterministicPermutationPerSeedAndEpoch) {

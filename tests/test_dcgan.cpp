@@ -6,11 +6,11 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "io/safetensors.h"
 #include "layers/conv2d_transpose.h"
 #include "models/dcgan_keras.h"
 #include "models/dcgan_torch.h"
 #include "models/summary.h"
-#include "tensor/safetensors.h"
 #include "tests/expect_error.h"
 
 namespace murine {

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "io/safetensors.h"
 #include "models/ddim.h"
-#include "tensor/safetensors.h"
 
 namespace murine {
 namespace {

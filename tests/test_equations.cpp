@@ -31,7 +31,7 @@ std::string read(const fs::path& p) {
 std::map<std::string, std::set<std::string>> tags_in_code() {
   std::map<std::string, std::set<std::string>> tags;
   const std::regex tag(R"(//\s*\[([^\]]+)\])");
-  for (const char* dir : {"tensor", "autograd", "layers", "models", "train", "cuda", "tools"}) {
+  for (const char* dir : {"tensor", "io", "autograd", "layers", "optim", "models", "data", "train", "cuda", "tools"}) {
     fs::path d = fs::path(root()) / dir;
     if (!fs::exists(d)) continue;
     for (const auto& entry : fs::recursive_directory_iterator(d)) {

@@ -1,10 +1,10 @@
 // Bad input: every op's error names the op, the argument and the shapes.
 #include <gtest/gtest.h>
 
-#include "tests/expect_error.h"
-#include "tensor/error.h"
+#include "autograd/ops.h"
 #include "tensor/backend.h"
-#include "tensor/ops.h"
+#include "tensor/error.h"
+#include "tests/expect_error.h"
 
 namespace murine {
 namespace {

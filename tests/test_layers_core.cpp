@@ -6,11 +6,11 @@
 #include <cmath>
 #include <cstdio>
 
-#include "tests/expect_error.h"
 #include "layers/conv2d.h"
 #include "layers/conv2d_transpose.h"
 #include "layers/dense.h"
 #include "tensor/error.h"
+#include "tests/expect_error.h"
 #include "tests/gradcheck.h"
 
 namespace murine {

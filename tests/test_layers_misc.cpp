@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "tests/expect_error.h"
 #include "layers/activation.h"
 #include "layers/attention.h"
 #include "layers/dropout.h"
@@ -18,6 +17,7 @@
 #include "layers/pooling.h"
 #include "layers/upsampling.h"
 #include "tensor/error.h"
+#include "tests/expect_error.h"
 #include "tests/gradcheck.h"
 
 namespace murine {

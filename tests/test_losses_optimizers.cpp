@@ -10,16 +10,16 @@
 #include <functional>
 #include <memory>
 
-#include "tests/expect_error.h"
+#include "autograd/ops_inplace.h"
 #include "layers/conv2d.h"
 #include "layers/dense.h"
+#include "layers/losses.h"
+#include "optim/adam.h"
+#include "optim/ema.h"
+#include "optim/sgd.h"
 #include "tensor/error.h"
-#include "tensor/ops_inplace.h"
+#include "tests/expect_error.h"
 #include "tests/gradcheck.h"
-#include "train/adam.h"
-#include "train/ema.h"
-#include "train/losses.h"
-#include "train/sgd.h"
 
 namespace murine {
 namespace {

@@ -7,12 +7,12 @@
 #include <cmath>
 #include <type_traits>
 
-#include "tests/expect_error.h"
 #include "layers/batch_normalization.h"
 #include "layers/group_normalization.h"
 #include "layers/normalization.h"
 #include "layers/spectral_normalization.h"
 #include "tensor/error.h"
+#include "tests/expect_error.h"
 #include "tests/gradcheck.h"
 
 namespace murine {

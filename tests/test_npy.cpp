@@ -8,9 +8,9 @@
 #include <limits>
 #include <random>
 
+#include "autograd/ops.h"
+#include "io/npy.h"
 #include "tensor/backend.h"
-#include "tensor/npy.h"
-#include "tensor/ops.h"
 #include "tests/io_test_helpers.h"
 
 using namespace murine;

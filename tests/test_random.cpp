@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "tensor/ops.h"
+#include "autograd/ops.h"
 #include "tensor/philox.h"
 
 namespace murine {

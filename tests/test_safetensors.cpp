@@ -8,9 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "autograd/ops.h"
+#include "io/safetensors.h"
 #include "tensor/backend.h"
-#include "tensor/ops.h"
-#include "tensor/safetensors.h"
 #include "tests/io_test_helpers.h"
 
 using namespace murine;

@@ -5,8 +5,8 @@
 
 #include <cmath>
 
-#include "io_test_helpers.h"
 #include "expect_error.h"
+#include "io_test_helpers.h"
 #include "model_test_helpers.h"
 #include "models/trainable.h"
 #include "train/checkpoint.h"

@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "layers/dense.h"
+#include "optim/adam.h"
 #include "tests/expect_error.h"
-#include "train/adam.h"
 #include "train/checkpoint.h"
 #include "train/csv_log.h"
 #include "train/interrupt.h"

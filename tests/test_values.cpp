@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "tensor/npy.h"
-#include "tensor/ops.h"
+#include "autograd/ops.h"
+#include "io/npy.h"
 
 namespace murine {
 namespace {

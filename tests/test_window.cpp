@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "tests/expect_error.h"
+#include "autograd/ops.h"
 #include "layers/window.h"
 #include "tensor/error.h"
-#include "tensor/ops.h"
+#include "tests/expect_error.h"
 
 namespace murine {
 namespace {

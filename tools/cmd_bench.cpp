@@ -19,11 +19,11 @@
 #include <omp.h>
 #endif
 
+#include "autograd/ops.h"
 #include "models/trainable.h"
 #include "tensor/backend.h"
 #include "tensor/error.h"
 #include "tensor/gemm_mode.h"
-#include "tensor/ops.h"
 #include "tools/command.h"
 
 namespace murine::cli {

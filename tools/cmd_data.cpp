@@ -3,19 +3,19 @@
 //       into DIR as cat_00000.png … (each written atomically) and a preview grid of the first 64,
 //       by default DIR_grid.png beside the folder, so that a loader reading DIR does not take the
 //       preview for a training image
-//   murine data entropy DIR    the mean grey-level Shannon entropy of the images in DIR (train/entropy.h)
+//   murine data entropy DIR    the mean grey-level Shannon entropy of the images in DIR (data/entropy.h)
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
 
+#include "autograd/ops.h"
+#include "data/entropy.h"
+#include "data/synthetic_cats.h"
+#include "io/image_grid.h"
 #include "tensor/error.h"
-#include "tensor/ops.h"
 #include "tools/command.h"
-#include "tools/image_grid.h"
-#include "train/entropy.h"
-#include "train/synthetic_cats.h"
 
 namespace murine::cli {
 

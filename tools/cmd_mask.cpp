@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "io/png.h"
 #include "layers/window.h"
 #include "tensor/error.h"
-#include "tools/png.h"
 
 namespace murine {
 

@@ -6,10 +6,10 @@
 #include <cmath>
 #include <memory>
 
+#include "io/image_grid.h"
 #include "models/trainable.h"
 #include "tensor/error.h"
 #include "tools/command.h"
-#include "tools/image_grid.h"
 #include "train/checkpoint.h"
 
 namespace murine::cli {

@@ -14,17 +14,17 @@
 #include <memory>
 #include <sstream>
 
+#include "data/image_folder.h"
+#include "data/synthetic_cats.h"
+#include "io/atomic_file.h"
+#include "io/image_grid.h"
 #include "models/trainable.h"
-#include "tensor/atomic_file.h"
 #include "tensor/error.h"
 #include "tools/command.h"
-#include "tools/image_grid.h"
 #include "train/checkpoint.h"
 #include "train/csv_log.h"
-#include "train/image_folder.h"
 #include "train/interrupt.h"
 #include "train/progress.h"
-#include "train/synthetic_cats.h"
 #include "train/weight_stats.h"
 
 namespace murine::cli {
@@ -120,8 +120,8 @@ int run_train(TrainArgs a, bool steps_given) {
   if (a.data == "synthetic-cats") {
     images = to_pixel_range(synthetic_cats(a.synthetic_count, (int)a.model.image_size, a.seed), model->pixel_range());
   } else {
-    ImageFolder folder(a.data, (int)a.model.image_size, model->pixel_range());
-    images = folder.images();
+    ImageFolder folder(a.data, (int)a.model.image_size);
+    images = to_pixel_range(folder.images(), model->pixel_range());
   }
   const int64_t n = images.size(0);
   MURINE_CHECK(n >= a.batch, "murine train: " << n << " images are fewer than one batch of " << a.batch);

@@ -8,7 +8,7 @@ packages=(
   libcli11-dev          # command-line parsing for build/murine
   nlohmann-json3-dev    # JSON (safetensors headers, configs)
   libgtest-dev          # GoogleTest
-  libstb-dev            # stb_image_write: the PNGs of `murine mask` (tools/png.cpp)
+  libstb-dev            # stb_image_write: the PNGs of `murine mask` (io/png.cpp)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -12,17 +12,17 @@
 #include <memory>
 #include <sstream>
 
+#include "autograd/ops.h"
+#include "io/npy.h"
+#include "layers/batch_normalization.h"
 #include "layers/conv2d.h"
 #include "layers/conv2d_transpose.h"
-#include "layers/batch_normalization.h"
 #include "layers/dense.h"
 #include "layers/group_normalization.h"
 #include "layers/pooling.h"
 #include "layers/spectral_normalization.h"
 #include "layers/upsampling.h"
 #include "tensor/error.h"
-#include "tensor/npy.h"
-#include "tensor/ops.h"
 
 namespace murine {
 

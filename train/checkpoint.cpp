@@ -3,8 +3,8 @@
 
 #include <string>
 
+#include "io/safetensors.h"
 #include "tensor/error.h"
-#include "tensor/safetensors.h"
 
 namespace murine {
 
@@ -65,14 +65,6 @@ Checkpoint load_checkpoint(const std::string& path, Device device) {
     c.parts[key.substr(0, cut)][key.substr(cut + 1)] = tensor;
   }
   return c;
-}
-
-const StateDict& checkpoint_part(const std::map<std::string, StateDict>& parts, const std::string& name) {
-  auto it = parts.find(name);
-  if (it != parts.end()) return it->second;
-  std::string have;
-  for (const auto& [part, state] : parts) have += (have.empty() ? "" : ", ") + part;
-  throw Error("checkpoint has no part '" + name + "' (it has: " + (have.empty() ? "none" : have) + ")");
 }
 
 const StateDict& checkpoint_part(const Checkpoint& c, const std::string& name) { return checkpoint_part(c.parts, name); }

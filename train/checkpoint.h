@@ -8,12 +8,11 @@
 #include <map>
 #include <string>
 
+#include "models/trainable.h"
 #include "tensor/random.h"
 #include "tensor/tensor.h"
 
 namespace murine {
-
-using StateDict = std::map<std::string, Tensor>;
 
 struct Checkpoint {
   std::map<std::string, StateDict> parts;  // part name → its state dict
@@ -30,8 +29,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 // Throws murine::Error naming the path for a missing, truncated or garbled file, and for a file
 // that is not a murine checkpoint (no step/rng metadata).
 Checkpoint load_checkpoint(const std::string& path, Device device = Device::CPU);
-// The part `name` of a checkpoint (or of its parts), or an error naming the parts there are.
-const StateDict& checkpoint_part(const std::map<std::string, StateDict>& parts, const std::string& name);
+// The part `name` of a checkpoint, or an error naming the parts there are (the StateParts overload is
+// in models/trainable.h).
 const StateDict& checkpoint_part(const Checkpoint& checkpoint, const std::string& name);
 
 }  // namespace murine

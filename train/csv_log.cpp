@@ -9,7 +9,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "tensor/atomic_file.h"
+#include "io/atomic_file.h"
 #include "tensor/error.h"
 
 namespace murine {

@@ -1,0 +1,381 @@
+// 2-D convolution and transposed convolution (NCHW), on whichever backend holds x. A chunk of
+// images is lowered at once: im2col/col2im over the whole chunk gives one column matrix
+// (rows, images·positions), so each group needs one GEMM per chunk rather than one per image; the
+// GEMM operands and results are channel-major (C, images, positions) and are reordered to and from
+// the tensors' (images, C, positions). conv_transpose2d is the adjoint of conv2d with respect to
+// its input (darknet's view): its forward is conv2d's input gradient and its backward is conv2d's
+// forward, so the two ops below mirror each other step for step.
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <string>
+
+#include "autograd/node.h"
+#include "autograd/ops.h"
+#include "tensor/backend.h"
+#include "tensor/error.h"
+
+namespace murine {
+
+namespace {
+
+std::string padding_str(const ConvArgs& opt) {
+  return "(top " + std::to_string(opt.pad_top) + ", bottom " + std::to_string(opt.pad_bottom) +
+         ", left " + std::to_string(opt.pad_left) + ", right " + std::to_string(opt.pad_right) + ")";
+}
+
+// The mistakes both ops check the same way: ranks, devices, groups, stride, dilation, padding.
+void check_common_arguments(const char* op, const Tensor& x, const Tensor& weight,
+                            const Tensor& bias, const ConvArgs& opt) {
+  MURINE_CHECK(x.defined() && weight.defined(), op << ": x and weight must be defined tensors");
+  MURINE_CHECK(x.rank() == 4, op << ": x must be 4-D (N, C, H, W), got " << shape_str(x.shape()));
+  MURINE_CHECK(weight.rank() == 4, op << ": weight must be 4-D (kernel layout, kh, kw), got "
+                                      << shape_str(weight.shape()) << " for x "
+                                      << shape_str(x.shape()));
+  MURINE_CHECK(weight.device() == x.device(), op << ": weight is on " << device_name(weight.device())
+                                                 << " but x is on " << device_name(x.device()));
+  MURINE_CHECK(!bias.defined() || bias.device() == x.device(),
+               op << ": bias is on " << device_name(bias.device()) << " but x is on "
+                  << device_name(x.device()));
+  MURINE_CHECK(opt.groups >= 1, op << ": groups must be >= 1, got " << opt.groups);
+  MURINE_CHECK(opt.stride_h >= 1 && opt.stride_w >= 1,
+               op << ": stride must be >= 1, got (" << opt.stride_h << ", " << opt.stride_w << ")");
+  MURINE_CHECK(opt.dilation_h >= 1 && opt.dilation_w >= 1,
+               op << ": dilation must be >= 1, got (" << opt.dilation_h << ", " << opt.dilation_w
+                  << ")");
+  MURINE_CHECK(opt.pad_top >= 0 && opt.pad_bottom >= 0 && opt.pad_left >= 0 && opt.pad_right >= 0,
+               op << ": padding must be >= 0, got " << padding_str(opt));
+  MURINE_CHECK(weight.size(2) >= 1 && weight.size(3) >= 1,
+               op << ": weight " << shape_str(weight.shape()) << " has an empty kernel");
+}
+
+void check_bias(const char* op, const Tensor& bias, int64_t out_channels, const Tensor& weight) {
+  MURINE_CHECK(!bias.defined() || bias.shape() == Shape{out_channels},
+               op << ": bias must have shape (" << out_channels << ",) to match weight "
+                  << shape_str(weight.shape()) << ", got " << shape_str(bias.shape()));
+}
+
+// The geometry of one image (C, H, W) seen through the kernel of `weight` (any layout, kh, kw).
+ConvGeometry image_geometry(int64_t channels, int64_t height, int64_t width, const Tensor& weight,
+                            const ConvArgs& opt) {
+  ConvGeometry g{channels, height, width, weight.size(2), weight.size(3)};
+  g.stride_h = opt.stride_h;
+  g.stride_w = opt.stride_w;
+  g.pad_top = opt.pad_top;
+  g.pad_bottom = opt.pad_bottom;
+  g.pad_left = opt.pad_left;
+  g.pad_right = opt.pad_right;
+  g.dilation_h = opt.dilation_h;
+  g.dilation_w = opt.dilation_w;
+  return g;
+}
+
+// y[n, o, p] = b[o] for every image n and position p (b broadcast by a stride-0 copy), or 0
+// without bias. y (N, O, P), b (O).
+void init_with_bias(Backend& be, Tensor& y, const Tensor& bias, int64_t batch, int64_t out_channels,
+                    int64_t positions) {
+  if (!bias.defined()) {
+    be.fill(y.data(), y.numel(), 0.0f);
+    return;
+  }
+  if (y.numel() == 0) return;
+  be.strided_copy(y.data(), {out_channels * positions, positions, 1}, bias.data(), {0, 1, 0},
+                  {batch, out_channels, positions});
+}
+
+// The most bytes one chunk's column matrix may take; the batch is lowered in chunks that fit.
+std::atomic<int64_t> g_conv_column_budget_bytes{int64_t(256) << 20};
+
+// How many images one chunk lowers: as many as fit (rows, images·positions) in the budget, at least
+// one, at most the batch.
+int64_t images_per_chunk(int64_t batch, int64_t rows, int64_t positions) {
+  const int64_t per_image = std::max<int64_t>(1, rows * positions * (int64_t)sizeof(float));
+  return std::clamp<int64_t>(g_conv_column_budget_bytes / per_image, 1, std::max<int64_t>(batch, 1));
+}
+
+// dst (B, A, P) = src (A, B, P) with the two leading axes swapped: the reorder between image-major
+// tensors (images, C, P) and channel-major GEMM operands (C, images, P).
+void swap_leading_axes(Backend& be, float* dst, const float* src, int64_t a, int64_t b,
+                       int64_t positions) {
+  be.strided_copy(dst, {a * positions, positions, 1}, src, {positions, b * positions, 1},
+                  {b, a, positions});
+}
+
+// y[n, o, p] = out[o, n, p] + b[o]: a channel-major GEMM result (O, images, P) back to the image-major
+// output (images, O, P), adding the bias on the way (b broadcast by a stride-0 read).
+void channel_major_to_output(Backend& be, float* y, const float* out, const Tensor& bias,
+                             int64_t images, int64_t out_channels, int64_t positions) {
+  if (!bias.defined()) {
+    swap_leading_axes(be, y, out, out_channels, images, positions);
+    return;
+  }
+  be.binary(BinaryOp::Add, y, {images, out_channels, positions}, out,
+            {positions, images * positions, 1}, bias.data(), {0, 1, 0});
+}
+
+// A 1x1 stride-1 unpadded convolution's column matrix is x[n] itself: no im2col is needed.
+bool is_pointwise(const ConvGeometry& g) {
+  return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
+         g.pad_top == 0 && g.pad_bottom == 0 && g.pad_left == 0 && g.pad_right == 0;
+}
+
+}  // namespace
+
+int64_t conv_column_budget_bytes() { return g_conv_column_budget_bytes; }
+void set_conv_column_budget_bytes(int64_t bytes) {
+  MURINE_CHECK(bytes >= 1, "set_conv_column_budget_bytes: bytes must be >= 1, got " << bytes);
+  g_conv_column_budget_bytes = bytes;
+}
+
+// ---- conv2d ----
+
+// [conv2d] y[n] = W · im2col(x[n]) + b, per group g: y[n, g] = W_g · im2col(x[n])_g + b_g
+// x (N, C, H, W), weight (O, C/G, kh, kw), bias (O) → y (N, O, OH, OW);
+// per chunk of B images: col (C·kh·kw, B·OH·OW), W_g (O/G, C/G·kh·kw), out_g (O/G, B·OH·OW): the
+// chunk's y[n, g] side by side. A 1x1 stride-1 unpadded kernel skips im2col: col is x[n] itself.
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvArgs& opt) {
+  check_common_arguments("conv2d", x, weight, bias, opt);
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  const int64_t O = weight.size(0), G = opt.groups;
+  MURINE_CHECK(opt.output_padding_h == 0 && opt.output_padding_w == 0,
+               "conv2d: output_padding applies only to conv_transpose2d, got ("
+                   << opt.output_padding_h << ", " << opt.output_padding_w << ")");
+  MURINE_CHECK(C % G == 0, "conv2d: x " << shape_str(x.shape()) << " has " << C
+                                        << " channels, not divisible by groups=" << G);
+  MURINE_CHECK(O % G == 0, "conv2d: weight " << shape_str(weight.shape()) << " has " << O
+                                             << " output channels, not divisible by groups=" << G);
+  MURINE_CHECK(weight.size(1) * G == C,
+               "conv2d: weight " << shape_str(weight.shape()) << " has " << weight.size(1)
+                                 << " input channels per group but x " << shape_str(x.shape())
+                                 << " has " << C << " channels with groups=" << G);
+  check_bias("conv2d", bias, O, weight);
+
+  const ConvGeometry geom = image_geometry(C, H, W, weight, opt);
+  const int64_t extent_h = opt.dilation_h * (geom.kernel_h - 1) + 1;
+  const int64_t extent_w = opt.dilation_w * (geom.kernel_w - 1) + 1;
+  MURINE_CHECK(extent_h <= H + opt.pad_top + opt.pad_bottom &&
+                   extent_w <= W + opt.pad_left + opt.pad_right,
+               "conv2d: kernel " << geom.kernel_h << "x" << geom.kernel_w << " with dilation ("
+                                 << opt.dilation_h << ", " << opt.dilation_w << ") spans "
+                                 << extent_h << "x" << extent_w
+                                 << ", larger than the padded input "
+                                 << H + opt.pad_top + opt.pad_bottom << "x"
+                                 << W + opt.pad_left + opt.pad_right << " (x " << shape_str(x.shape())
+                                 << ", weight " << shape_str(weight.shape()) << ", padding "
+                                 << padding_str(opt) << ")");
+
+  const int64_t OH = geom.out_h(), OW = geom.out_w(), P = OH * OW;
+  const int64_t group_out = O / G;                                // O/G rows of W_g
+  const int64_t group_rows = (C / G) * geom.kernel_h * geom.kernel_w;  // C/G·kh·kw columns of W_g
+  const bool pointwise = G == 1 && is_pointwise(geom);
+  const int64_t chunk = images_per_chunk(N, G * group_rows, P);
+  Backend& be = backend(x.device());
+
+  Tensor y = Tensor::empty({N, O, OH, OW}, x.device());
+  if (pointwise || chunk == 1) {
+    init_with_bias(be, y, bias, N, O, P);
+  }
+  if (pointwise) {
+    // y[n] (O, P) += W (O, C) · x[n] (C, P), for every n in one strided GEMM batch
+    be.gemm(false, false, O, P, C, 1.0f, weight.data(), C, 0, x.data(), P, C * P,
+            1.0f, y.data(), P, O * P, N);
+  } else {
+    Tensor col = Tensor::empty({G * group_rows, chunk * P}, x.device());
+    Tensor out;  // (O, B·P), channel-major; a chunk of one image writes y[n] directly
+    if (chunk > 1) out = Tensor::empty({O, chunk * P}, x.device());
+    for (int64_t n0 = 0; n0 < N; n0 += chunk) {
+      const int64_t B = std::min(chunk, N - n0), BP = B * P;
+      be.im2col_batch(geom, B, x.data() + n0 * C * H * W, col.data());
+      // out_g (O/G, B·P) = W_g (O/G, C/G·kh·kw) · col_g (C/G·kh·kw, B·P), for g < G
+      float* result = chunk > 1 ? out.data() : y.data() + n0 * O * P;
+      be.gemm(false, false, group_out, BP, group_rows, 1.0f,
+              weight.data(), group_rows, group_out * group_rows,
+              col.data(), BP, group_rows * BP,
+              chunk > 1 ? 0.0f : 1.0f, result, BP, group_out * BP, G);
+      if (chunk > 1) channel_major_to_output(be, y.data() + n0 * O * P, out.data(), bias, B, O, P);
+    }
+  }
+
+  // [conv2d backward] dW = Σ_n dY[n] · im2col(x[n])ᵀ; dx[n] = col2im(Wᵀ · dY[n]); db = Σ dY
+  // per group g (W_g, dY[n, g], the rows col_g); db sums over n, h, w. Per chunk of B images, dY is
+  // reordered channel-major (O, B·P) so each sum over n is inside one GEMM.
+  // dY (N, O, OH, OW); dW (O, C/G, kh, kw); dx (N, C, H, W); db (O).
+  return record(y, "conv2d", {x, weight, bias},
+                [x, weight, geom, N, C, H, W, O, G, P, group_out, group_rows, pointwise, chunk](
+                    const Tensor& gy, const std::vector<bool>& needs) {
+    Backend& be = backend(gy.device());
+    Tensor gx, gw, gb;
+    if (needs[0] && pointwise) {
+      // dx[n] (C, P) = Wᵀ (C, O) · dY[n] (O, P), for every n in one strided GEMM batch
+      gx = Tensor::empty(x.shape(), x.device());
+      be.gemm(true, false, C, P, O, 1.0f, weight.data(), C, 0, gy.data(), P, O * P,
+              0.0f, gx.data(), P, C * P, N);
+    }
+    const bool lower_dx = needs[0] && !pointwise;
+    if (lower_dx || needs[1]) {
+      Tensor col = Tensor::empty({G * group_rows, chunk * P}, gy.device());  // dcol, then im2col(x)
+      Tensor gy_channels;  // dY of the chunk, channel-major (O, B·P); one image's is dY[n] itself
+      if (chunk > 1) gy_channels = Tensor::empty({O, chunk * P}, gy.device());
+      if (lower_dx) gx = zeros(x.shape(), x.device());
+      if (needs[1]) gw = N > 0 ? Tensor::empty(weight.shape(), weight.device())
+                               : zeros(weight.shape(), weight.device());
+      for (int64_t n0 = 0; n0 < N; n0 += chunk) {
+        const int64_t B = std::min(chunk, N - n0), BP = B * P;
+        const float* dy = gy.data() + n0 * O * P;
+        if (chunk > 1) {
+          swap_leading_axes(be, gy_channels.data(), dy, B, O, P);
+          dy = gy_channels.data();
+        }
+        if (lower_dx) {
+          // dcol_g (C/G·kh·kw, B·P) = W_gᵀ · dY_g (O/G, B·P); then dx[n] += col2im(dcol), n in chunk
+          be.gemm(true, false, group_rows, BP, group_out, 1.0f,
+                  weight.data(), group_rows, group_out * group_rows,
+                  dy, BP, group_out * BP,
+                  0.0f, col.data(), BP, group_rows * BP, G);
+          be.col2im_batch(geom, B, col.data(), gx.data() + n0 * C * H * W);
+        }
+        if (needs[1]) {
+          be.im2col_batch(geom, B, x.data() + n0 * C * H * W, col.data());
+          // dW_g (O/G, C/G·kh·kw) += dY_g (O/G, B·P) · col_gᵀ (B·P, C/G·kh·kw)
+          be.gemm(false, true, group_out, group_rows, BP, 1.0f,
+                  dy, BP, group_out * BP,
+                  col.data(), BP, group_rows * BP,
+                  n0 == 0 ? 0.0f : 1.0f, gw.data(), group_rows, group_out * group_rows, G);
+        }
+      }
+    }
+    if (needs[2]) gb = sum(gy, {0, 2, 3});
+    return std::vector<Tensor>{gx, gw, gb};
+  });
+}
+
+// ---- conv_transpose2d ----
+
+// [conv_transpose2d] y[n] = col2im(Wᵀ · x[n]) + b, per group g: col_g = W_gᵀ · x[n, g]
+// x (N, C, H, W), weight (C, O/G, kh, kw), bias (O) → y (N, O, OH, OW) with
+// OH = (H-1)·sh - pad_top - pad_bottom + dh·(kh-1) + output_padding_h + 1 (OW likewise);
+// per chunk of B images: W_g (C/G, O/G·kh·kw), x_g (C/G, B·H·W) (the chunk's x[n, g] side by side,
+// channel-major), col (O·kh·kw, B·H·W) over the chunk's output images.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                        const ConvArgs& opt) {
+  check_common_arguments("conv_transpose2d", x, weight, bias, opt);
+  const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  const int64_t G = opt.groups, O = weight.size(1) * G;
+  MURINE_CHECK(C % G == 0, "conv_transpose2d: x " << shape_str(x.shape()) << " has " << C
+                                                  << " channels, not divisible by groups=" << G);
+  MURINE_CHECK(weight.size(0) == C,
+               "conv_transpose2d: weight " << shape_str(weight.shape()) << " has " << weight.size(0)
+                                           << " input channels but x " << shape_str(x.shape())
+                                           << " has " << C
+                                           << " channels (weight layout is (C, O/groups, kh, kw))");
+  check_bias("conv_transpose2d", bias, O, weight);
+  MURINE_CHECK(opt.output_padding_h >= 0 && opt.output_padding_w >= 0 &&
+                   (opt.output_padding_h < opt.stride_h || opt.output_padding_h < opt.dilation_h) &&
+                   (opt.output_padding_w < opt.stride_w || opt.output_padding_w < opt.dilation_w),
+               "conv_transpose2d: output_padding (" << opt.output_padding_h << ", "
+                   << opt.output_padding_w << ") must be >= 0 and smaller than either stride ("
+                   << opt.stride_h << ", " << opt.stride_w << ") or dilation (" << opt.dilation_h
+                   << ", " << opt.dilation_w << ")");
+
+  const int64_t kh = weight.size(2), kw = weight.size(3);
+  const int64_t OH = (H - 1) * opt.stride_h - opt.pad_top - opt.pad_bottom +
+                     opt.dilation_h * (kh - 1) + opt.output_padding_h + 1;
+  const int64_t OW = (W - 1) * opt.stride_w - opt.pad_left - opt.pad_right +
+                     opt.dilation_w * (kw - 1) + opt.output_padding_w + 1;
+  MURINE_CHECK(OH >= 1 && OW >= 1,
+               "conv_transpose2d: output size " << OH << "x" << OW << " is not positive for x "
+                   << shape_str(x.shape()) << ", weight " << shape_str(weight.shape())
+                   << ", stride (" << opt.stride_h << ", " << opt.stride_w << "), padding "
+                   << padding_str(opt));
+
+  // The geometry of the conv2d whose input gradient this is: an (O, OH, OW) image it would slide
+  // over in exactly H x W windows. output_padding rows/columns lie past the last window, so they
+  // come off pad_bottom/pad_right (which then only count windows and may go negative).
+  ConvGeometry geom = image_geometry(O, OH, OW, weight, opt);
+  geom.pad_bottom -= opt.output_padding_h;
+  geom.pad_right -= opt.output_padding_w;
+  assert(geom.out_h() == H && geom.out_w() == W);
+
+  const int64_t P = H * W, OP = OH * OW;
+  const int64_t group_in = C / G;                       // C/G rows of W_g
+  const int64_t group_rows = (O / G) * kh * kw;         // O/G·kh·kw columns of W_g
+  const int64_t chunk = images_per_chunk(N, G * group_rows, P);
+  Backend& be = backend(x.device());
+
+  Tensor y = Tensor::empty({N, O, OH, OW}, x.device());
+  init_with_bias(be, y, bias, N, O, OP);
+  {
+    Tensor col = Tensor::empty({G * group_rows, chunk * P}, x.device());
+    Tensor x_channels;  // x of the chunk, channel-major (C, B·P); one image's is x[n] itself
+    if (chunk > 1) x_channels = Tensor::empty({C, chunk * P}, x.device());
+    for (int64_t n0 = 0; n0 < N; n0 += chunk) {
+      const int64_t B = std::min(chunk, N - n0), BP = B * P;
+      const float* xs = x.data() + n0 * C * P;
+      if (chunk > 1) {
+        swap_leading_axes(be, x_channels.data(), xs, B, C, P);
+        xs = x_channels.data();
+      }
+      // col_g (O/G·kh·kw, B·P) = W_gᵀ · x_g (C/G, B·P), for g < G; then y[n] += col2im(col), n in chunk
+      be.gemm(true, false, group_rows, BP, group_in, 1.0f,
+              weight.data(), group_rows, group_in * group_rows,
+              xs, BP, group_in * BP,
+              0.0f, col.data(), BP, group_rows * BP, G);
+      be.col2im_batch(geom, B, col.data(), y.data() + n0 * O * OP);
+    }
+  }
+
+  // [conv_transpose2d backward] dx[n] = W · im2col(dY[n]); dW = Σ_n x[n] · im2col(dY[n])ᵀ; db = Σ dY
+  // per group g (W_g, x[n, g], the rows im2col(dY[n])_g); db sums over n, h, w. Per chunk of B
+  // images, im2col covers the whole chunk, so dx_g (C/G, B·P) is one GEMM and each sum over n is in one.
+  // dY (N, O, OH, OW); im2col(dY) (O·kh·kw, B·H·W); dx (N, C, H, W); dW (C, O/G, kh, kw); db (O).
+  return record(y, "conv_transpose2d", {x, weight, bias},
+                [x, weight, geom, N, C, O, G, P, OP, group_in, group_rows, chunk](
+                    const Tensor& gy, const std::vector<bool>& needs) {
+    Backend& be = backend(gy.device());
+    Tensor gx, gw, gb;
+    if (needs[0] || needs[1]) {
+      Tensor col = Tensor::empty({G * group_rows, chunk * P}, gy.device());
+      // Channel-major (C, B·P) scratch, for chunks of more than one image: dx before its reorder,
+      // and x for dW.
+      Tensor gx_channels, x_channels;
+      if (needs[0]) {
+        gx = Tensor::empty(x.shape(), x.device());
+        if (chunk > 1) gx_channels = Tensor::empty({C, chunk * P}, gy.device());
+      }
+      if (needs[1]) {
+        gw = N > 0 ? Tensor::empty(weight.shape(), weight.device())
+                   : zeros(weight.shape(), weight.device());
+        if (chunk > 1) x_channels = Tensor::empty({C, chunk * P}, gy.device());
+      }
+      for (int64_t n0 = 0; n0 < N; n0 += chunk) {
+        const int64_t B = std::min(chunk, N - n0), BP = B * P;
+        be.im2col_batch(geom, B, gy.data() + n0 * O * OP, col.data());
+        if (needs[0]) {
+          // dx_g (C/G, B·P) = W_g (C/G, O/G·kh·kw) · col_g (O/G·kh·kw, B·P)
+          float* dx = chunk > 1 ? gx_channels.data() : gx.data() + n0 * C * P;
+          be.gemm(false, false, group_in, BP, group_rows, 1.0f,
+                  weight.data(), group_rows, group_in * group_rows,
+                  col.data(), BP, group_rows * BP,
+                  0.0f, dx, BP, group_in * BP, G);
+          if (chunk > 1) swap_leading_axes(be, gx.data() + n0 * C * P, dx, C, B, P);
+        }
+        if (needs[1]) {
+          const float* xs = x.data() + n0 * C * P;
+          if (chunk > 1) {
+            swap_leading_axes(be, x_channels.data(), xs, B, C, P);
+            xs = x_channels.data();
+          }
+          // dW_g (C/G, O/G·kh·kw) += x_g (C/G, B·P) · col_gᵀ (B·P, O/G·kh·kw)
+          be.gemm(false, true, group_in, group_rows, BP, 1.0f,
+                  xs, BP, group_in * BP,
+                  col.data(), BP, group_rows * BP,
+                  n0 == 0 ? 0.0f : 1.0f, gw.data(), group_rows, group_in * group_rows, G);
+        }
+      }
+    }
+    if (needs[2]) gb = sum(gy, {0, 2, 3});
+    return std::vector<Tensor>{gx, gw, gb};
+  });
+}
+
+}  // namespace murine
