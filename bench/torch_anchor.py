@@ -5,13 +5,13 @@ same options, same result line, so the two can be run side by side (bench/README
     bench/torch_anchor.py ddim --batch 16 --image-size 32 --widths 32,64,96,128 --steps 5
 
 Models (ported from models/dcgan_torch.h, models/dcgan_keras.h, models/ddim.h and
-/work/shared/spec/models.md; written for timing, not for matching murine's numbers):
+docs/spec/models.md; written for timing, not for matching murine's numbers):
   dcgan_torch  the notebook's DCGAN; the three mouse layers are ConvTranspose2d whose weight is
                multiplied in forward by a fixed 0/1 window (a '2d' window re-derived here, see
                window_2d below; PyTorch's cost does not depend on the values).
   dcgan_keras  the paper's Keras GAN in PyTorch: Dense + BatchNorm (Keras momentum 0.99, eps 1e-3),
                masked ConvTranspose2d k5 s2 "same", spectral_norm on D's convolutions, Keras BCE.
-  ddim         the seed's U-Net (GroupNorm, dropout, attention at image/4, masked 3x3 convolutions in
+  ddim         the reference scripts' U-Net (GroupNorm, dropout, attention at image/4, masked 3x3 convolutions in
                the deep stages) and its diffusion training step with an EMA copy of the weights.
 Timed: one full training step each (forward, backward, optimizer steps, EMA, the losses' .item()),
 with torch.cuda.synchronize() on cuda; the warm-up steps are not timed; the median is reported.

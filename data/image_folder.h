@@ -43,7 +43,7 @@ class ImageFolder {
   const std::vector<std::string>& skipped() const { return skipped_; }
   const Tensor& images() const { return images_; }          // (N, 3, S, S)
 
-  // Full batches of batch_size per epoch (the last partial batch is dropped, as the seed's loaders
+  // Full batches of batch_size per epoch (the last partial batch is dropped, as the reference scripts' loaders
   // do); at least 1 when count() < batch_size, which then gives one batch of count() images.
   int64_t batches_per_epoch(int64_t batch_size) const;
   // Batch `index` of epoch `epoch` in the order epoch_order(count(), seed, epoch): (B, 3, S, S).

@@ -1,4 +1,4 @@
-// AttentionBlock: the spatial self-attention of the seed's DDIM U-Net (mouse/DDIM_AFHQcat_240901d:
+// AttentionBlock: the spatial self-attention of the reference scripts' DDIM U-Net (mouse/DDIM_AFHQcat_240901d:
 // the Keras DDPM example's block with 1×1 Conv2D in place of Dense). Every one of the H·W positions
 // attends to every position:
 //   h = GroupNormalization(x);  q, k, v = 1×1 convolutions of h (units channels each);

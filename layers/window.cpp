@@ -1,5 +1,5 @@
 // Connection windows (layers/window.h): the '2d', 'diagonal' and 'gaussian' scans of the spec
-// (/work/shared/spec/connection-windows.md), the random forms, the expansion of a channel window
+// (docs/spec/connection-windows.md), the random forms, the expansion of a channel window
 // over the taps of a convolution kernel, and the figures (num_ones, %usage, w_corr).
 //
 // Bit-exactness: the scans below do the reference's double-precision operations in the reference's

@@ -1,5 +1,5 @@
 // Connection windows: the fixed 0/1 (or soft) masks that limit which weights of a mouse-mimetic or
-// schizophrenia-mimicking layer exist. /work/shared/spec/connection-windows.md is the definition,
+// schizophrenia-mimicking layer exist. docs/spec/connection-windows.md is the definition,
 // docs/windows.md the explanation with pictures. A layer multiplies its weight by the window once at
 // construction (with w_corr) and in every forward pass; the window itself is a constant.
 #pragma once
@@ -68,7 +68,7 @@ struct NodePosition {
 NodePosition node_position(int64_t index, int64_t n, int64_t n1);
 
 // The grid width for a side of n nodes when none is given: 2^round(log2(n)/2), about sqrt(n), a
-// power of two. Halves round to even, as Python's round() in the seed's Keras DDIM, so the windows
+// power of two. Halves round to even, as Python's round() in the reference scripts' Keras DDIM, so the windows
 // match the reference's: 128 → 16, 512 → 16 (not 32).
 int64_t default_2d_width(int64_t n);
 

@@ -1,5 +1,5 @@
 // The paper's GAN, Keras flavour (mouse/DCGAN_AFHQcat_240805b_git.py, described in
-// /work/shared/spec/models.md, "DCGAN, Keras flavour"): generator, spectral-normalised discriminator and
+// docs/spec/models.md, "DCGAN, Keras flavour"): generator, spectral-normalised discriminator and
 // the training step. murine is NCHW; images are in [0, 1] (sigmoid output), latent z is (N, latent).
 //
 // Layout at image_size 64, width_scale 1 (C = 1024, 512, 256, 128 in G; 64, 128, 256, 512 in D):

@@ -1,5 +1,5 @@
 // The PyTorch notebook's DCGAN (mouse_pytorch/DCGAN_AFHQcat_mouse250710h.ipynb, described in
-// /work/shared/spec/models.md, "DCGAN, PyTorch flavour"): generator, discriminator, the notebook's
+// docs/spec/models.md, "DCGAN, PyTorch flavour"): generator, discriminator, the notebook's
 // weights_init, and its training step. NCHW, images in [-1, 1], latent (N, latent, 1, 1).
 //
 // Layout (image_size 64; ngf = ndf = 64 gives the notebook's numbers; no biases anywhere):

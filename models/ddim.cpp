@@ -1,4 +1,4 @@
-// DdimNetwork, weight usage, and the diffusion model Ddim.
+// DdimNetwork and the diffusion model Ddim.
 #include "models/ddim.h"
 
 #include <cmath>
@@ -73,7 +73,7 @@ DdimNetwork::DdimNetwork(DdimOptions options) : options_(std::move(options)) {
 
   int64_t channels = o.widths[0] + o.embedding_dims;  // after concatenating the embedding
   int64_t resolution = o.image_size;
-  std::vector<int64_t> skip_channels;  // a stack, as the seed's skips list
+  std::vector<int64_t> skip_channels;  // a stack, as the reference scripts' skips list
   for (size_t i = 0; i + 1 < L; ++i) {
     UNetStageOptions st{channels, o.widths[i], o.block_depth, resolution, o.attention_resolution,
                         down_r[i],  o.groups,    o.dropout};
@@ -92,7 +92,7 @@ DdimNetwork::DdimNetwork(DdimOptions options) : options_(std::move(options)) {
     r.dropout = o.dropout;
     middle.push_back(register_module("middle" + std::to_string(i), std::make_shared<ResidualBlock>(r)));
     channels = o.widths.back();
-    // The seed: attention after each middle block but the last, when the map is at the attention resolution.
+    // The reference script: attention after each middle block but the last, when the map is at the attention resolution.
     std::shared_ptr<AttentionBlock> a;
     if (resolution == o.attention_resolution && i != o.block_depth - 1)
       a = register_module("middle_attn" + std::to_string(i), std::make_shared<AttentionBlock>(channels, o.groups));
@@ -117,7 +117,7 @@ DdimNetwork::DdimNetwork(DdimOptions options) : options_(std::move(options)) {
   out.in_channels = channels;
   out.filters = 3;
   out.kernel_size = 1;
-  out.kernel_initializer = Initializer::zeros();  // the seed: kernel_initializer="zeros"
+  out.kernel_initializer = Initializer::zeros();  // the reference script: kernel_initializer="zeros"
   output = register_module("output", std::make_shared<Conv2D>(out));
 }
 
@@ -159,7 +159,7 @@ Ddim::Ddim(DdimOptions options) : options_(std::move(options)) {
   MURINE_CHECK(options_.ema >= 0 && options_.ema <= 1, "Ddim: ema must be in [0, 1], got " << options_.ema);
   MURINE_CHECK(options_.learning_rate > 0, "Ddim: learning_rate must be positive, got " << options_.learning_rate);
   network_ = std::make_shared<DdimNetwork>(options_);
-  // The seed builds a second network and sets its weights to the first's.
+  // The reference script builds a second network and sets its weights to the first's.
   ema_network_ = std::make_shared<DdimNetwork>(options_);
   ema_ = std::make_unique<ExponentialMovingAverage>(*network_, options_.ema);
   ema_->copy_to(*ema_network_);
@@ -236,7 +236,7 @@ float Ddim::train_step(const Tensor& images, Generator& gen) {
   {
     NoGradGuard no_grad;
     x0 = normalizer_->forward(images.detach());
-    noises = randn({N, 3, S, S}, gen, images.device());         // the seed draws the noise first,
+    noises = randn({N, 3, S, S}, gen, images.device());         // the reference script draws the noise first,
     Tensor times = rand({N, 1, 1, 1}, gen, images.device());   // then the times
     rates = diffusion_schedule(times);
     // [diffusion forward] x_t = s·x0 + n·ε, ε ~ N(0, I); the loss is MSE(ε, ε̂)

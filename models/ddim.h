@@ -1,8 +1,9 @@
-// The seed's DDIM (mouse/DDIM_AFHQcat_240901d: the Keras "Denoising Diffusion Implicit Models" example
-// with GroupNormalization, dropout, attention at 16×16 and mouse-mimetic 3×3 convolutions in the deep
-// stages): the residual U-Net (DdimNetwork), its weight usage, and the diffusion model (Ddim) with the
-// cosine-angle schedule, the training step, EMA weights and deterministic DDIM sampling.
-// /work/shared/spec/models.md ("DDIM") is the definition. NCHW; images in [0, 1].
+// The reference scripts' DDIM (mouse/DDIM_AFHQcat_240901d: the Keras "Denoising Diffusion Implicit
+// Models" example with GroupNormalization, dropout, attention at 16×16 and mouse-mimetic 3×3
+// convolutions in the deep stages): the residual U-Net (DdimNetwork) and the diffusion model (Ddim)
+// with the cosine-angle schedule, the training step, EMA weights and deterministic DDIM sampling. Its
+// weight usage is measured by models/summary.h (weight_usage(): 43.969… % overall, 34.570… % masked).
+// docs/spec/models.md ("DDIM") is the definition. NCHW; images in [0, 1].
 #pragma once
 #include <map>
 #include <memory>
@@ -27,22 +28,22 @@ struct DdimOptions {
   // r, the mouse window radius. Used only to fill down_radii / up_radii when they are left empty;
   // r >= 1.4 gives the standard DDIM (every convolution a Conv2D).
   double window2d_width = 0.4;
-  // Per-stage radii (the seed's windowrad_dn / windowrad_up); a radius >= 1.4 means Conv2D.
+  // Per-stage radii (the reference scripts' windowrad_dn / windowrad_up); a radius >= 1.4 means Conv2D.
   // down_radii: one per down stage, then the middle: widths.size() entries.
-  // up_radii: one per up stage, from the deepest: at least widths.size() − 1 entries (the seed's list has
+  // up_radii: one per up stage, from the deepest: at least widths.size() − 1 entries (the reference scripts' list has
   // widths.size() entries; the last is never used).
-  // Empty: the seed's pattern, generalised to any number of widths L: down = {1.4 × (L−2), r, r},
-  // up = {r, r, 1.4 × (L−2)}; for L = 4 exactly the seed's {1.4, 1.4, r, r} and {r, r, 1.4, 1.4}.
+  // Empty: the reference scripts' pattern, generalised to any number of widths L: down = {1.4 × (L−2), r, r},
+  // up = {r, r, 1.4 × (L−2)}; for L = 4 exactly the reference scripts' {1.4, 1.4, r, r} and {r, r, 1.4, 1.4}.
   std::vector<double> down_radii = {}, up_radii = {};
   // Attention follows every residual block whose feature map is attention_resolution × attention_resolution
-  // (the seed: 16 at image size 64, i.e. the third down stage and the first up stage). For a smaller image
+  // (the reference script: 16 at image size 64, i.e. the third down stage and the first up stage). For a smaller image
   // pass image_size / 4 to keep attention at the same depth (16 → 4 for image 16, 8 for image 32); a value
   // that no stage reaches (e.g. 0) gives a U-Net without attention.
   int64_t attention_resolution = 16;
   double dropout = 0.1;
-  int64_t groups = 8;  // GroupNormalization groups (the seed's norm_groups)
+  int64_t groups = 8;  // GroupNormalization groups (the reference scripts' norm_groups)
 
-  // Training and sampling (the seed's values).
+  // Training and sampling (the reference scripts' values).
   double learning_rate = 2e-4;  // keras.optimizers.Adam(2e-4, beta_1 = 0.9): eps 1e-7, no weight decay
   double ema = 0.999;
   double min_signal_rate = 0.02, max_signal_rate = 0.95;
@@ -52,7 +53,7 @@ struct DdimOptions {
   std::vector<double> resolved_up_radii() const;
 };
 
-// The residual U-Net of the seed's get_network. Inputs: noisy images (N, 3, S, S) and noise variances
+// The residual U-Net of the reference scripts' get_network. Inputs: noisy images (N, 3, S, S) and noise variances
 // (N, 1, 1, 1); output: the predicted noise (N, 3, S, S).
 //   e = sinusoidal_embedding(variance) (N, D, 1, 1), nearest-upsampled to (N, D, S, S)
 //   x = concat([Conv2D(widths[0], k1)(images), e])                          (channels widths[0] + D)
@@ -85,8 +86,6 @@ class DdimNetwork : public Module {
   DdimOptions options_;
 };
 
-// Weight usage: models/summary.h weight_usage() (43.969… % overall, 34.570… % masked for the seed's DDIM).
-
 // Noise and signal rates of the diffusion schedule at continuous times t ∈ [0, 1]:
 //   angle = acos(max_signal_rate) + t·(acos(min_signal_rate) − acos(max_signal_rate))
 //   signal_rate = cos(angle), noise_rate = sin(angle)   (so signal² + noise² = 1)
@@ -99,11 +98,11 @@ class Ddim {
  public:
   explicit Ddim(DdimOptions options = {});
 
-  // The trained network and the EMA network used for sampling (the seed's ema_network: a second
+  // The trained network and the EMA network used for sampling (the reference scripts' ema_network: a second
   // network that starts as a copy of the first, s ← ema·s + (1 − ema)·w after every step).
   DdimNetwork& network() { return *network_; }
   DdimNetwork& ema_network();
-  // Per-channel statistics of the training images (Keras' Normalization, adapted once). The seed
+  // Per-channel statistics of the training images (Keras' Normalization, adapted once). The reference script
   // normalises with it and de-normalises by mean + x·√variance itself (denormalize below).
   Normalization& normalizer() { return *normalizer_; }
   void adapt(const Tensor& images);
@@ -127,18 +126,18 @@ class Ddim {
   std::pair<Tensor, Tensor> denoise(const Tensor& noisy_images, const Tensor& noise_rates,
                                     const Tensor& signal_rates, bool training);
 
-  // One training step on images (N, 3, S, S) in [0, 1] (the seed's train_step):
+  // One training step on images (N, 3, S, S) in [0, 1] (the reference scripts' train_step):
   //   x0 = normalize(images); ε ~ N(0, 1) (N, 3, S, S), then t ~ U(0, 1) (N, 1, 1, 1), both from `gen`;
   //   noisy = s(t)·x0 + n(t)·ε;  loss = MSE(ε, net(noisy, n²));  Adam step;  EMA update.
   // Returns the noise loss; image_loss() holds MSE(x0, predicted image) of the same step (a metric only).
   float train_step(const Tensor& images, Generator& gen);
   float image_loss() const { return image_loss_; }
 
-  // Deterministic DDIM sampling with the EMA network (the seed's reverse_diffusion): for step k = 0 … steps−1,
+  // Deterministic DDIM sampling with the EMA network (the reference scripts' reverse_diffusion): for step k = 0 … steps−1,
   // t = 1 − k/steps; predict noise and image; re-noise the image to t − 1/steps:
   //   x ← s(t − 1/steps)·x̂0 + n(t − 1/steps)·ε̂.   Returns the last predicted image x̂0 (normalised space).
   Tensor reverse_diffusion(const Tensor& initial_noise, int64_t steps);
-  // mean + x·√variance per channel, clipped to [0, 1] (the seed's denormalize).
+  // mean + x·√variance per channel, clipped to [0, 1] (the reference scripts' denormalize).
   Tensor denormalize(const Tensor& images) const;
   // n images (n, 3, S, S) in [0, 1]: initial noise N(0, 1) from `gen`, reverse_diffusion, denormalize.
   Tensor sample(int64_t n, int64_t steps, Generator& gen);

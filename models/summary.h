@@ -8,10 +8,10 @@
 // all its weights and a masked layer (mDense, mConv2D, SzConv2D, mConv2DTranspose, …) keeps num_ones of
 // its window_stats() (taps included, as the reference's num_weights / num_ones). Biases, BatchNorm /
 // GroupNorm γ and β and buffers are not weights: they have no connection a window could remove. In words:
-// the fraction of the model's connections that exist. The seed's DDIM at r = 0.4 gives 43.969… %
+// the fraction of the model's connections that exist. The reference scripts' DDIM at r = 0.4 gives 43.969… %
 // (counting biases and γ, β as kept weights too would give 44.005 %: the same "44 %").
 // masked_usage is the same ratio over the masked layers' kernels alone (the reference's per-layer
-// "param %usage", pooled: 100 · Σ num_ones / Σ num_weights; 34.570… % for the seed's DDIM).
+// "param %usage", pooled: 100 · Σ num_ones / Σ num_weights; 34.570… % for the reference scripts' DDIM).
 #pragma once
 #include <functional>
 #include <string>

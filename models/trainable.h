@@ -31,7 +31,7 @@ struct ModelConfig {
   // DDIM
   std::vector<int64_t> widths = {64, 128, 256, 512};
   int64_t block_depth = 2;
-  int64_t attention_resolution = -1;  // −1: image_size / 4 (the seed's 16 at 64)
+  int64_t attention_resolution = -1;  // −1: image_size / 4 (the reference scripts' 16 at 64)
   int64_t sampling_steps = 20;        // DDIM steps for sample grids
   double ema = 0.999;                 // DDIM: decay of the EMA weights used for sampling
 

@@ -1,8 +1,8 @@
-// The building blocks of the seed's DDIM U-Net (mouse/DDIM_AFHQcat_240901d: the Keras DDIM example
+// The building blocks of the reference scripts' DDIM U-Net (mouse/DDIM_AFHQcat_240901d: the Keras DDIM example
 // with GroupNormalization, dropout, attention at 16×16 and mouse-mimetic 3×3 convolutions):
 // the sinusoidal embedding of the noise variance, ResidualBlock, DownBlock and UpBlock. NCHW throughout
-// (the seed is channels-last; its Concatenate on the last axis is ours on axis 1).
-// /work/shared/spec/models.md ("DDIM") is the definition; models/ddim.h assembles the network.
+// (the reference script is channels-last; its Concatenate on the last axis is ours on axis 1).
+// docs/spec/models.md ("DDIM") is the definition; models/ddim.h assembles the network.
 #pragma once
 #include <memory>
 #include <vector>
@@ -15,7 +15,7 @@
 
 namespace murine {
 
-// A radius at or above this means "standard convolution" (Conv2D), as the seed's `wndrad < 1.4` test:
+// A radius at or above this means "standard convolution" (Conv2D), as the reference scripts' `wndrad < 1.4` test:
 // r ≥ √2 ≈ 1.414 already connects everything on the unit square.
 inline constexpr double kStandardRadius = 1.4;
 
@@ -35,17 +35,17 @@ struct ResidualBlockOptions {
   int64_t in_channels = 0;  // channels of the input (known when the U-Net is assembled); > 0
   int64_t width = 0;        // output channels; > 0, divisible by groups
   double window2d_width = kStandardRadius;  // r < 1.4: the two 3×3 convolutions are mConv2D '2d'
-  int64_t groups = 8;       // GroupNormalization groups (the seed's norm_groups); must divide in_channels too
+  int64_t groups = 8;       // GroupNormalization groups (the reference scripts' norm_groups); must divide in_channels too
   double dropout = 0.1;
   double epsilon = 1e-3;    // GroupNormalization epsilon (Keras' default)
 };
 
-// ResidualBlock(width, r) of the seed, in its order:
+// ResidualBlock(width, r) of the reference script, in its order:
 //   residual = x if in_channels == width else Conv2D(width, k1)(x)
 //   h = GN(x) → conv3×3 → GN → swish → Dropout(0.1) → conv3×3;   y = h + residual
 // conv3×3 = mConv2D(width, k3, "same", form '2d', input2d_width = output2d_width = default_2d_width(width),
 // window2d_width = r) when r < 1.4, else Conv2D(width, k3, "same"). The grid width comes from the block's
-// width even for the first convolution, whose x side (its input channels) may differ: the seed does that.
+// width even for the first convolution, whose x side (its input channels) may differ: the reference script does that.
 // Keras defaults: glorot_uniform kernels, zero biases, GN γ = 1, β = 0. x (N, in_channels, H, W) →
 // (N, width, H, W). Children: "residual" (only when the channels differ), "norm_in", "conv1", "norm_mid",
 // "dropout", "conv2"; built at construction, drawing from global_generator() in that order.

@@ -1,4 +1,4 @@
-// The seed's DDIM: the U-Net's structure and weight usage, its blocks, the diffusion schedule, a training
+// The reference scripts' DDIM: the U-Net's structure and weight usage, its blocks, the diffusion schedule, a training
 // step with EMA, and DDIM sampling (models/ddim.h, models/unet_blocks.h).
 #include <gtest/gtest.h>
 
@@ -33,7 +33,7 @@ Tensor random_images(int64_t n, int64_t size, uint64_t seed) {
 
 bool all_equal(const Tensor& a, const Tensor& b) { return a.to_vector() == b.to_vector(); }
 
-// ---- the seed's network: structure and usage ----
+// ---- the reference scripts' network: structure and usage ----
 
 TEST(Ddim, SeedNetworkUsageIs34Point6PercentMouseAnd44PercentOverall) {
   manual_seed(1);
@@ -54,7 +54,7 @@ TEST(Ddim, SeedNetworkUsageIs34Point6PercentMouseAnd44PercentOverall) {
   EXPECT_NE(table.find("(1, 3, 64, 64)"), std::string::npos) << table;
   EXPECT_NE(table.find("middle0"), std::string::npos) << table;
 
-  // Where the seed puts attention (16×16 maps) and the mouse layers.
+  // Where the reference script puts attention (16×16 maps) and the mouse layers.
   ASSERT_EQ(net.down.size(), 3u);
   ASSERT_EQ(net.up.size(), 3u);
   EXPECT_FALSE(net.down[0]->has_attention());
@@ -107,7 +107,7 @@ TEST(Ddim, TinyNetworkForwardShapeAndZeroInitialOutput) {
   EXPECT_TRUE(net.middle[0]->masked());
   Tensor y = net(random_images(2, 16, 5), full({2, 1, 1, 1}, 0.3f));
   EXPECT_EQ(y.shape(), (Shape{2, 3, 16, 16}));
-  // The output convolution starts with zero kernel and bias, as the seed's.
+  // The output convolution starts with zero kernel and bias, as the reference script's.
   for (float v : y.to_vector()) EXPECT_EQ(v, 0.0f);
 }
 
@@ -159,7 +159,7 @@ TEST(DdimBlocks, SinusoidalEmbeddingValues) {
                                         0, 0, 1, 1};
   for (size_t i = 0; i < v.size(); ++i) EXPECT_NEAR(v[i], expected[i], 1e-6) << i;
   EXPECT_NEAR(v[0], 1.0, 1e-6);  // sin(π/2)
-  // D = 32 (the seed's): ω_i = 2π·1000^(i/15).
+  // D = 32 (the reference script's): ω_i = 2π·1000^(i/15).
   std::vector<float> w32 = embedding_angular_speeds(32, 1000.0);
   ASSERT_EQ(w32.size(), 16u);
   for (int i = 0; i < 16; ++i) EXPECT_NEAR(w32[i], 2 * std::numbers::pi * std::pow(1000.0, i / 15.0), 1e-3 * w32[i]);

@@ -147,7 +147,7 @@ TEST(Window, TwoDNodeLayout) {
   EXPECT_EQ(node_position(3, 5, 2).v, 0.5);
   EXPECT_EQ(node_position(4, 5, 2).u, 0.0);
   EXPECT_EQ(node_position(4, 5, 2).v, 1.0);
-  // Halves round to even, as Python's round() in the seed's DDIM: 4.5 → 4, 2.5 → 2, 5.5 → 6.
+  // Halves round to even, as Python's round() in the reference scripts' DDIM: 4.5 → 4, 2.5 → 2, 5.5 → 6.
   EXPECT_EQ(default_2d_width(512), 16);
   EXPECT_EQ(default_2d_width(32), 4);
   EXPECT_EQ(default_2d_width(2048), 64);

@@ -4,7 +4,7 @@
 //   summary.txt            every network's layers, output shapes, parameters and %usage
 //   losses.csv             step, d_loss, g_loss (GANs) or step, n_loss, i_loss (DDIM)
 //   samples_<step>.png     the model on the same fixed noise every --sample-every steps
-//   samples_final.png, training_images.png, weights.txt (the seed's positive/negative/zero table)
+//   samples_final.png, training_images.png, weights.txt (the reference scripts' positive/negative/zero table)
 //   checkpoint.safetensors every network, optimizer and EMA state, the step and the RNG (atomic)
 // --resume DIR continues from DIR's checkpoint; Ctrl-C finishes the step, saves and exits 130.
 #include <nlohmann/json.hpp>

@@ -15,7 +15,7 @@ import io
 import math
 import subprocess
 
-# (label, murine mask arguments); widths as the layers in the seed's models use them.
+# (label, murine mask arguments); widths as the layers in the reference scripts' models use them.
 LAYERS = [
     ("mLinear 64 -> 64 (8 x 8 grids)", ["--kind", "dense", "--in", "64", "--out", "64",
                                          "--input2d-width", "8", "--output2d-width", "8"]),

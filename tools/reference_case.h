@@ -1,4 +1,4 @@
-// One reference case (tests/reference/README.md, /work/shared/spec/reference-cases.md): a directory
+// One reference case (tests/reference/README.md, docs/spec/reference-cases.md): a directory
 // with case.json and .npy files holding what PyTorch or Keras computed for one layer. run_case
 // rebuilds the layer in murine from case.json, loads the weights, and compares the window, the
 // forward output and the gradients. It never throws: a malformed case is a FAIL with the reason.

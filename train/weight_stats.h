@@ -1,4 +1,4 @@
-// The seed's end-of-run table of positive, negative and zero weights per layer
+// The reference scripts' end-of-run table of positive, negative and zero weights per layer
 // ('pos_neg_weight_stats'): for every parameter named "*weight", the counts of w > 0, w < 0 and
 // w == 0 (masked weights are exactly 0, so the zeros show the window at work).
 #pragma once

@@ -5,16 +5,16 @@ tests/test_ddim_keras_reference.cpp.
 Run with the Keras venv (requirements-keras.txt; `make -C tests/reference ddim-keras`):
     KERAS_BACKEND=jax /tmp/murine-keras-venv/bin/python tests/reference/gen_ddim_keras.py
 
-Builds the seed's get_network (mouse/DDIM_AFHQcat_240901d, as shared/spec/models.md "DDIM" describes
+Builds the reference scripts' get_network (mouse/DDIM_AFHQcat_240901d, as docs/spec/models.md "DDIM" describes
 it) in Keras 3 at a small size: image 16, widths [8, 16, 24, 32], block depth 2, embedding 8 dims,
 GroupNormalization with 4 groups, attention at 4x4 (image / 4: the third down stage and the first
-up stage), r = 0.4 with the seed's radius pattern (down [1.4, 1.4, r, r], up [r, r, 1.4, 1.4]).
+up stage), r = 0.4 with the reference scripts' radius pattern (down [1.4, 1.4, r, r], up [r, r, 1.4, 1.4]).
 
 The mouse-mimetic 3x3 convolutions (mConv2D, form '2d', grid 2^round(log2(width)/2) on both sides)
 are plain Keras Conv2D layers here whose kernel is set to W * window: the masked layer's forward
 is exactly that convolution. The window comes from gen_torch_cases.window_2d (the spec's '2d' scan,
 also used for the committed mConv2d cases); it is read from that file's source, since importing the
-module would need torch. The output Conv2D gets random weights instead of the seed's zeros (with
+module would need torch. The output Conv2D gets random weights instead of the reference scripts' zeros (with
 zeros the output would be the bias alone).
 
 Every weight is drawn at random (float32-representable), the network runs in float64 (floatx
@@ -54,8 +54,8 @@ OUT_DIR = os.path.join(HERE, "ddim_keras")
 
 IMAGE, WIDTHS, BLOCK_DEPTH, EMBEDDING_DIMS, MAX_FREQUENCY = 16, [8, 16, 24, 32], 2, 8, 1000.0
 GROUPS, ATTENTION_RESOLUTION, DROPOUT, R, EPSILON = 4, 4, 0.1, 0.4, 1e-3
-DOWN_RADII = [1.4, 1.4, R, R]  # the seed's windowrad_dn (last entry: the middle)
-UP_RADII = [R, R, 1.4, 1.4]    # the seed's windowrad_up (last entry never used)
+DOWN_RADII = [1.4, 1.4, R, R]  # the reference scripts' windowrad_dn (last entry: the middle)
+UP_RADII = [R, R, 1.4, 1.4]    # the reference scripts' windowrad_up (last entry never used)
 BATCH, SEED = 2, 20240901
 STANDARD_RADIUS = 1.4
 
@@ -142,7 +142,7 @@ def attention_block(rec, name, x, units):
 
 
 def residual_block(rec, name, x, width, radius):
-    """The seed's ResidualBlock: residual 1x1 if the channels differ; GN, conv3, GN, swish, dropout, conv3."""
+    """The reference scripts' ResidualBlock: residual 1x1 if the channels differ; GN, conv3, GN, swish, dropout, conv3."""
     residual = x
     if x.shape[3] != width:
         residual = rec.conv(name + ".residual", layers.Conv2D(width, 1))(x)
@@ -186,7 +186,7 @@ def get_network(rec):
             if x.shape[1] == ATTENTION_RESOLUTION:
                 x = attention_block(rec, f"up{i}.attn{j}", x, width)
 
-    # The seed's kernel_initializer="zeros" is replaced by random weights below.
+    # The reference scripts' kernel_initializer="zeros" is replaced by random weights below.
     x = rec.conv("output", layers.Conv2D(3, 1))(x)
     return keras.Model([noisy_images, noise_variances], x, name="residual_unet")
 
@@ -216,7 +216,7 @@ def set_weights(rec, rng):
         bias = f32(rng.uniform(-0.1, 0.1, cout))
         effective = weight
         if radius is not None:
-            grid = default_2d_width(cout)  # the seed: grid from the block's width on both sides
+            grid = default_2d_width(cout)  # the reference script: grid from the block's width on both sides
             channel_window = window_2d(cin, cout, grid, grid, radius)  # (out, in)
             window = np.ascontiguousarray(np.broadcast_to(channel_window[:, :, None, None], weight.shape))
             state[name + ".window"] = window.astype(np.uint8)

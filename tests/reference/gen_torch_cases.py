@@ -4,7 +4,7 @@
 Run with Debian's python3 (python3-torch 1.13): `/usr/bin/python3 tests/reference/gen_torch_cases.py`.
 
 Layers: Linear, Conv2d, ConvTranspose2d, their masked versions mLinear, mConv2d, mConvTranspose2d,
-BatchNorm2d, and window-only cases for the figures of shared/spec/connection-windows.md.
+BatchNorm2d, and window-only cases for the figures of docs/spec/connection-windows.md.
 
 The connection windows are written here from the spec (forms '2d' and 'diagonal'), in double
 precision, following its scan step by step. A masked layer computes with W_eff = W ⊙ window; the

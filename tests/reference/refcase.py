@@ -1,4 +1,4 @@
-"""Writing reference cases in the format of shared/spec/reference-cases.md.
+"""Writing reference cases in the format of docs/spec/reference-cases.md.
 
 Shared by gen_torch_cases.py (Debian's python3 + torch) and gen_keras_cases.py
 (Keras 3 + JAX); needs only numpy and the standard library.

@@ -3,7 +3,7 @@
 
 Run with Debian's python3 (python3-torch 1.13): `/usr/bin/python3 tests/reference/dcgan_torch/gen_dcgan_torch.py`.
 
-Builds the notebook's G and D (mouse_pytorch/DCGAN_AFHQcat_mouse250710h.ipynb, as shared/spec/models.md
+Builds the notebook's G and D (mouse_pytorch/DCGAN_AFHQcat_mouse250710h.ipynb, as docs/spec/models.md
 describes it) at a small size (latent 16, ngf = ndf = 8, 64x64 images, batch 4), initialises them with the
 notebook's weights_init, and writes, all float32:
   init_G.safetensors, init_D.safetensors   the state dicts with PyTorch's names ("main.3.weight",
@@ -13,7 +13,7 @@ notebook's weights_init, and writes, all float32:
   step_G.safetensors, step_D.safetensors   the state dicts after ONE step of the notebook's loop
   config.json                              the sizes, r and the grid widths used
 The windows come from gen_torch_cases.window_2d (the spec's '2d' scan in double precision). The masked layer
-here keeps its window as a constant buffer, as shared/spec/connection-windows.md requires; the notebook's
+here keeps its window as a constant buffer, as docs/spec/connection-windows.md requires; the notebook's
 mouselayer stores it as a Parameter that its Adam also updates (a defect murine does not copy).
 Everything is computed in float64 from float32-representable values and stored as float32. Deterministic.
 """
