@@ -12,7 +12,7 @@ CXX      ?= g++
 NVCC     ?= $(shell command -v nvcc 2>/dev/null || echo $(CUDA_HOME)/bin/nvcc)
 CUDA     ?= 0
 CUDA_HOME ?= /usr/local/cuda
-BUILD    := build
+BUILD    ?= build
 OBJ      := $(BUILD)/obj
 
 CXXFLAGS := -std=c++20 -O2 -g -fopenmp -Wall -Wextra -Wno-unused-parameter -I. -MMD -MP
@@ -28,11 +28,13 @@ ROOMS     := tensor io autograd layers optim models data train
 LIB_SRCS  := $(foreach room,$(ROOMS),$(wildcard $(room)/*.cpp))
 CLI_SRCS  := $(wildcard tools/*.cpp)
 TEST_SRCS := $(wildcard tests/*.cpp)
+EXAMPLE_SRCS := $(wildcard examples/*.cpp)
 CUDA_SRCS := $(wildcard cuda/*.cu)
 
 LIB_OBJS  := $(LIB_SRCS:%.cpp=$(OBJ)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.cpp=$(OBJ)/%.o)
 TEST_OBJS := $(TEST_SRCS:%.cpp=$(OBJ)/%.o)
+EXAMPLE_BINS := $(EXAMPLE_SRCS:%.cpp=$(BUILD)/%)
 CUDA_OBJS := $(CUDA_SRCS:%.cu=$(OBJ)/%.o)
 
 LIB := $(BUILD)/libmurine.a
@@ -51,7 +53,7 @@ endif
 # build/mode records the last link mode, so switching CUDA=0/1 relinks the binaries.
 $(shell mkdir -p $(BUILD); [ "$$(cat $(BUILD)/mode 2>/dev/null)" = "$(MODE)" ] || echo $(MODE) > $(BUILD)/mode)
 
-.PHONY: all deps test check-includes demo demo-ddim clean
+.PHONY: all deps test check-includes examples demo demo-ddim clean
 all: $(BUILD)/murine $(BUILD)/murine_tests
 
 deps:
@@ -71,6 +73,14 @@ $(BUILD)/murine: $(CLI_OBJS) $(LIB) $(CUDA_LIB) $(BUILD)/mode
 $(BUILD)/murine_tests: $(TEST_OBJS) $(LIB) $(CUDA_LIB) $(BUILD)/mode
 	$(CXX) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LINK_LIBS) -lgtest $(LDLIBS)
 
+# Programs that use the library as a C++ user would (examples/*.cpp, one binary each).
+examples: $(EXAMPLE_BINS)
+.SECONDARY: $(EXAMPLE_SRCS:%.cpp=$(OBJ)/%.o)
+
+$(BUILD)/examples/%: $(OBJ)/examples/%.o $(LIB) $(CUDA_LIB) $(BUILD)/mode
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+
 $(OBJ)/%.o: %.cpp | deps
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
@@ -81,7 +91,7 @@ $(OBJ)/%.o: %.cu | deps
 
 # The unit tests, then `murine verify` over tests/reference; ends with the plain line
 # "N passed, N failed, N skipped" adding both (tools/run_tests.sh).
-test: all check-includes
+test: all examples check-includes
 	@tools/run_tests.sh $(BUILD)
 
 # The include rules between the library's rooms (docs/architecture.md).
@@ -99,4 +109,4 @@ demo-ddim: $(BUILD)/murine
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(CUDA_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(CUDA_OBJS:.o=.d) $(EXAMPLE_SRCS:%.cpp=$(OBJ)/%.d)

@@ -1,0 +1,81 @@
+// train/trainer.h: a run through the library writes its run directory, a run resumed half way gives
+// the same losses as one straight run, and bad settings are refused naming the setting.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "expect_error.h"
+#include "io_test_helpers.h"
+#include "model_test_helpers.h"
+#include "train/trainer.h"
+
+namespace murine {
+namespace {
+
+using murine::testing::expect_error;
+using murine::io_test::read_file;
+using murine::testing::small_model_config;
+using murine::io_test::temp_path;
+
+RunConfig small_run(const std::string& model, int64_t steps) {
+  RunConfig c;
+  c.model = small_model_config(model);
+  c.batch = 4, c.steps = steps, c.sample_every = 3, c.synthetic_count = 16, c.seed = 7;
+  return c;
+}
+
+class TrainerModels : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TrainerModels, ResumedHalfWayGivesTheLossesOfOneStraightRun) {
+  const std::string straight = temp_path("straight_" + GetParam()), halves = temp_path("halves_" + GetParam());
+  {
+    Trainer t(small_run(GetParam(), 6), straight);
+    t.set_progress_output(nullptr);
+    RunOutcome outcome = t.run(false);
+    EXPECT_EQ(outcome.step, 6);
+    EXPECT_FALSE(outcome.interrupted);
+  }
+  {
+    Trainer t(small_run(GetParam(), 3), halves);
+    t.set_progress_output(nullptr);
+    t.run(false);
+  }
+  std::unique_ptr<Trainer> resumed = Trainer::resume(halves, 6);
+  resumed->set_progress_output(nullptr);
+  EXPECT_EQ(resumed->steps_done(), 3);
+  EXPECT_EQ(resumed->run(false).step, 6);
+
+  EXPECT_EQ(read_file(straight + "/losses.csv"), read_file(halves + "/losses.csv"));
+  EXPECT_EQ(read_file(straight + "/samples_final.png"), read_file(halves + "/samples_final.png"));
+  for (const char* file : {"config.json", "summary.txt", "training_images.png", "samples_3.png", "samples_6.png",
+                           "weights.txt", "checkpoint.safetensors"})
+    EXPECT_TRUE(std::filesystem::exists(straight + "/" + file)) << file;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModels, TrainerModels, ::testing::Values("dcgan_torch", "dcgan_keras", "ddim"));
+
+TEST(Trainer, StepsOneAtATimeLogEachStep) {
+  const std::string dir = temp_path("by_step");
+  Trainer t(small_run("dcgan_torch", 2), dir);
+  t.set_progress_output(nullptr);
+  std::vector<double> losses = t.step();
+  EXPECT_EQ(losses.size(), t.model().loss_names().size());
+  EXPECT_EQ(t.steps_done(), 1);
+  t.step();
+  const std::string log = read_file(dir + "/losses.csv");
+  EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 3) << log;  // header + 2 rows
+}
+
+TEST(Trainer, BadSettingsAreRefusedNamingTheSetting) {
+  RunConfig c = small_run("dcgan_torch", 2);
+  c.batch = 0;
+  expect_error([&] { Trainer t(c, temp_path("bad_batch")); }, {"batch must be positive", "0"});
+  c = small_run("dcgan_torch", 2);
+  c.batch = 32;  // 16 images
+  expect_error([&] { Trainer t(c, temp_path("big_batch")); }, {"16 images", "batch of 32"});
+  expect_error([] { Trainer::resume(temp_path("nowhere")); }, {"nowhere", "not a run directory"});
+}
+
+}  // namespace
+}  // namespace murine
