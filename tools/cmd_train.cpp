@@ -74,9 +74,15 @@ Command add_train_command(CLI::App& app) {
   sub->add_option("--sample-every", a->run.sample_every, "steps between sample grids and checkpoints");
   sub->add_option("--out", a->out, "run directory");
   sub->add_option("--resume", a->resume, "continue the run in this directory");
-  return {sub, [a, steps] {
+  return {sub, [a, steps, sub] {
             TrainArgs args = *a;
             MURINE_CHECK(!(steps->count() && args.run.epochs > 0), "murine train: give --steps or --epochs, not both");
+            if (!args.resume.empty())
+              for (const CLI::Option* o : sub->get_options())
+                MURINE_CHECK(!o->count() || o->get_name() == "model" || o->get_name() == "--resume" ||
+                                 o->get_name() == "--steps" || o->get_name() == "--device" || o->get_name() == "--help",
+                             "murine train: --resume continues with the settings in its checkpoint; "
+                                 << o->get_name() << " cannot be given with it (only --steps and --device can)");
             return run_train(args, steps->count() > 0);
           }};
 }
