@@ -72,7 +72,7 @@ TEST(SyntheticCats, BadArguments) {
 
 TEST(Image, PngRoundTripThroughCanvasAndDecoder) {
   TempDir dir("png");
-  // A 5 × 3 picture with distinct colours: written by tools/png, read back by train/image.
+  // A 5 × 3 picture with distinct colours: written by io/png, read back by data/image.
   Tensor image = Tensor::empty({3, 3, 5});
   for (int64_t i = 0; i < image.numel(); ++i) image.data()[i] = (float)((i * 37) % 256) / 255.0f;
   save_image(image, dir.file("a.png"));
