@@ -144,7 +144,7 @@ TEST(Im2col, ValuesMatchDefinition) {
   std::vector<float> img = random_values(2 * 6 * 7, 1);
   const int64_t OH = g.out_h(), OW = g.out_w(), rows = 2 * 3 * 2;
   std::vector<float> col(rows * OH * OW, -1.0f);
-  backend(Device::CPU).im2col(g, img.data(), col.data());
+  backend(Device::CPU).im2col_batch(g, 1, img.data(), col.data());
   std::vector<double> expected;
   for (int64_t c = 0; c < 2; ++c)
     for (int64_t i = 0; i < 3; ++i)
@@ -178,8 +178,8 @@ TEST(Im2col, Col2imIsTheAdjoint) {
     int64_t img_size = numel(k.image), col_size = k.image[0] * k.kh * k.kw * g.out_h() * g.out_w();
     std::vector<float> x = random_values(img_size, seed++), c = random_values(col_size, seed++);
     std::vector<float> col(col_size), img(img_size, 0.0f);
-    backend(Device::CPU).im2col(g, x.data(), col.data());
-    backend(Device::CPU).col2im(g, c.data(), img.data());
+    backend(Device::CPU).im2col_batch(g, 1, x.data(), col.data());
+    backend(Device::CPU).col2im_batch(g, 1, c.data(), img.data());
     double lhs = dot(col, c), rhs = dot(x, img);
     expect_inner_products_equal(lhs, rhs, std::sqrt((double)col_size),
                                 "image " + shape_str(k.image));
@@ -191,8 +191,8 @@ TEST(Im2col, Col2imAccumulates) {
   int64_t col_size = 2 * 9 * 25;
   std::vector<float> c = random_values(col_size, 3);
   std::vector<float> fresh(50, 0.0f), accumulated(50, 1.5f);
-  backend(Device::CPU).col2im(g, c.data(), fresh.data());
-  backend(Device::CPU).col2im(g, c.data(), accumulated.data());
+  backend(Device::CPU).col2im_batch(g, 1, c.data(), fresh.data());
+  backend(Device::CPU).col2im_batch(g, 1, c.data(), accumulated.data());
   std::vector<double> expected;
   for (float v : fresh) expected.push_back(v + 1.5);
   expect_values_near(accumulated, expected, 1e-6, "col2im += into a non-zero image");
@@ -213,7 +213,7 @@ TEST(Im2col, BatchIsImagesSideBySide) {
   std::vector<float> folded(batch * image, 0.5f), folded_one(image);
   be.col2im_batch(g, batch, c.data(), folded.data());
   for (int64_t n = 0; n < batch; ++n) {
-    be.im2col(g, images.data() + n * image, one.data());
+    be.im2col_batch(g, 1, images.data() + n * image, one.data());
     std::vector<float> slice(rows * P), c_one(rows * P);
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t p = 0; p < P; ++p) {
@@ -222,7 +222,7 @@ TEST(Im2col, BatchIsImagesSideBySide) {
       }
     EXPECT_EQ(slice, one) << "image " << n;
     std::fill(folded_one.begin(), folded_one.end(), 0.5f);
-    be.col2im(g, c_one.data(), folded_one.data());
+    be.col2im_batch(g, 1, c_one.data(), folded_one.data());
     EXPECT_EQ(std::vector<float>(folded.begin() + n * image, folded.begin() + (n + 1) * image),
               folded_one)
         << "image " << n;
