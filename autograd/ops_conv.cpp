@@ -113,6 +113,18 @@ void channel_major_to_output(Backend& be, float* y, const float* out, const Tens
             {positions, images * positions, 1}, bias.data(), {0, 1, 0});
 }
 
+// dW_g (rows, group_rows) += A_g (rows, B·P) · col_gᵀ (B·P, group_rows) for g < G: one chunk's
+// share of dW = Σ_n A[n] · col[n]ᵀ, both operands channel-major over the chunk's B images. The
+// first chunk writes dW (beta 0), later ones accumulate.
+void accumulate_weight_gradient(Backend& be, float* gw, const float* a, const float* col,
+                                int64_t rows, int64_t group_rows, int64_t BP, int64_t groups,
+                                bool first_chunk) {
+  be.gemm(false, true, rows, group_rows, BP, 1.0f,
+          a, BP, rows * BP,
+          col, BP, group_rows * BP,
+          first_chunk ? 0.0f : 1.0f, gw, group_rows, rows * group_rows, groups);
+}
+
 // A 1x1 stride-1 unpadded convolution's column matrix is x[n] itself: no im2col is needed.
 bool is_pointwise(const ConvGeometry& g) {
   return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
@@ -228,10 +240,8 @@ std::vector<Tensor> conv2d_backward(const Tensor& gy, const std::vector<bool>& n
       if (needs[1]) {
         be.im2col_batch(p.geom, B, x.data() + n0 * C * H * W, col.data());
         // dW_g (O/G, C/G·kh·kw) += dY_g (O/G, B·P) · col_gᵀ (B·P, C/G·kh·kw)
-        be.gemm(false, true, p.group_out, p.group_rows, BP, 1.0f,
-                dy, BP, p.group_out * BP,
-                col.data(), BP, p.group_rows * BP,
-                n0 == 0 ? 0.0f : 1.0f, gw.data(), p.group_rows, p.group_out * p.group_rows, G);
+        accumulate_weight_gradient(be, gw.data(), dy, col.data(), p.group_out, p.group_rows, BP, G,
+                                   n0 == 0);
       }
     }
   }
@@ -366,10 +376,8 @@ std::vector<Tensor> conv_transpose2d_backward(const Tensor& gy, const std::vecto
       if (needs[1]) {
         const float* xs = channel_major(be, x_channels, x.data() + n0 * C * P, B, C, P);
         // dW_g (C/G, O/G·kh·kw) += x_g (C/G, B·P) · col_gᵀ (B·P, O/G·kh·kw)
-        be.gemm(false, true, p.group_in, p.group_rows, BP, 1.0f,
-                xs, BP, p.group_in * BP,
-                col.data(), BP, p.group_rows * BP,
-                n0 == 0 ? 0.0f : 1.0f, gw.data(), p.group_rows, p.group_in * p.group_rows, G);
+        accumulate_weight_gradient(be, gw.data(), xs, col.data(), p.group_in, p.group_rows, BP, G,
+                                   n0 == 0);
       }
     }
   }
