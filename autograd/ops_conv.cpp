@@ -58,16 +58,12 @@ void check_bias(const char* op, const Tensor& bias, int64_t out_channels, const 
 // The geometry of one image (C, H, W) seen through the kernel of `weight` (any layout, kh, kw).
 ConvGeometry image_geometry(int64_t channels, int64_t height, int64_t width, const Tensor& weight,
                             const ConvArgs& opt) {
-  ConvGeometry g{channels, height, width, weight.size(2), weight.size(3)};
-  g.stride_h = opt.stride_h;
-  g.stride_w = opt.stride_w;
-  g.pad_top = opt.pad_top;
-  g.pad_bottom = opt.pad_bottom;
-  g.pad_left = opt.pad_left;
-  g.pad_right = opt.pad_right;
-  g.dilation_h = opt.dilation_h;
-  g.dilation_w = opt.dilation_w;
-  return g;
+  return {.channels = channels, .height = height, .width = width,
+          .kernel_h = weight.size(2), .kernel_w = weight.size(3),
+          .stride_h = opt.stride_h, .stride_w = opt.stride_w,
+          .pad_top = opt.pad_top, .pad_bottom = opt.pad_bottom,
+          .pad_left = opt.pad_left, .pad_right = opt.pad_right,
+          .dilation_h = opt.dilation_h, .dilation_w = opt.dilation_w};
 }
 
 // y[n, o, p] = b[o] for every image n and position p (b broadcast by a stride-0 copy), or 0
