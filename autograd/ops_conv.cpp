@@ -58,16 +58,12 @@ void check_bias(const char* op, const Tensor& bias, int64_t out_channels, const 
 // The geometry of one image (C, H, W) seen through the kernel of `weight` (any layout, kh, kw).
 ConvGeometry image_geometry(int64_t channels, int64_t height, int64_t width, const Tensor& weight,
                             const ConvArgs& opt) {
-  ConvGeometry g{channels, height, width, weight.size(2), weight.size(3)};
-  g.stride_h = opt.stride_h;
-  g.stride_w = opt.stride_w;
-  g.pad_top = opt.pad_top;
-  g.pad_bottom = opt.pad_bottom;
-  g.pad_left = opt.pad_left;
-  g.pad_right = opt.pad_right;
-  g.dilation_h = opt.dilation_h;
-  g.dilation_w = opt.dilation_w;
-  return g;
+  return {.channels = channels, .height = height, .width = width,
+          .kernel_h = weight.size(2), .kernel_w = weight.size(3),
+          .stride_h = opt.stride_h, .stride_w = opt.stride_w,
+          .pad_top = opt.pad_top, .pad_bottom = opt.pad_bottom,
+          .pad_left = opt.pad_left, .pad_right = opt.pad_right,
+          .dilation_h = opt.dilation_h, .dilation_w = opt.dilation_w};
 }
 
 // y[n, o, p] = b[o] for every image n and position p (b broadcast by a stride-0 copy), or 0
@@ -113,10 +109,39 @@ void channel_major_to_output(Backend& be, float* y, const float* out, const Tens
             {positions, images * positions, 1}, bias.data(), {0, 1, 0});
 }
 
+// dW_g (rows, group_rows) += A_g (rows, B·P) · col_gᵀ (B·P, group_rows) for g < G: one chunk's
+// share of dW = Σ_n A[n] · col[n]ᵀ, both operands channel-major over the chunk's B images. The
+// first chunk writes dW (beta 0), later ones accumulate.
+void accumulate_weight_gradient(Backend& be, float* gw, const float* a, const float* col,
+                                int64_t rows, int64_t group_rows, int64_t BP, int64_t groups,
+                                bool first_chunk) {
+  be.gemm(false, true, rows, group_rows, BP, 1.0f,
+          a, BP, rows * BP,
+          col, BP, group_rows * BP,
+          first_chunk ? 0.0f : 1.0f, gw, group_rows, rows * group_rows, groups);
+}
+
 // A 1x1 stride-1 unpadded convolution's column matrix is x[n] itself: no im2col is needed.
 bool is_pointwise(const ConvGeometry& g) {
   return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
          g.pad_top == 0 && g.pad_bottom == 0 && g.pad_left == 0 && g.pad_right == 0;
+}
+
+// The chunk's B images (B, C, P) as a channel-major GEMM operand (C, B·P): reordered into
+// `scratch`, which is allocated only for chunks of more than one image; otherwise the images are
+// that operand already.
+const float* channel_major(Backend& be, Tensor& scratch, const float* images, int64_t B,
+                           int64_t channels, int64_t positions) {
+  if (!scratch.defined()) return images;
+  swap_leading_axes(be, scratch.data(), images, B, channels, positions);
+  return scratch.data();
+}
+
+// dW's buffer: the first chunk's GEMM writes it (beta 0) and later chunks accumulate, so it starts
+// uninitialised; with no images no GEMM runs and dW is 0.
+Tensor weight_gradient_buffer(const Tensor& weight, int64_t batch) {
+  return batch > 0 ? Tensor::empty(weight.shape(), weight.device())
+                   : zeros(weight.shape(), weight.device());
 }
 
 }  // namespace
@@ -129,10 +154,100 @@ void set_conv_column_budget_bytes(int64_t bytes) {
 
 // ---- conv2d ----
 
+namespace {
+
+// What conv2d's forward works out once and its backward reuses.
+struct Conv2dPlan {
+  ConvGeometry geom;          // one input image (C, H, W) seen through the kernel
+  int64_t N, C, H, W, O, G;   // batch, input channels, height, width, output channels, groups
+  int64_t P;                  // output positions OH·OW
+  int64_t group_out;          // O/G rows of W_g
+  int64_t group_rows;         // C/G·kh·kw columns of W_g (and rows of col_g)
+  int64_t chunk;              // images one column matrix holds
+  bool pointwise;             // one group and a 1x1 stride-1 unpadded kernel: col is x[n] itself
+};
+
 // [conv2d] y[n] = W · im2col(x[n]) + b, per group g: y[n, g] = W_g · im2col(x[n])_g + b_g
 // x (N, C, H, W), weight (O, C/G, kh, kw), bias (O) → y (N, O, OH, OW);
 // per chunk of B images: col (C·kh·kw, B·OH·OW), W_g (O/G, C/G·kh·kw), out_g (O/G, B·OH·OW): the
 // chunk's y[n, g] side by side. A 1x1 stride-1 unpadded kernel skips im2col: col is x[n] itself.
+void conv2d_forward(Tensor& y, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                    const Conv2dPlan& p) {
+  const int64_t N = p.N, C = p.C, H = p.H, W = p.W, O = p.O, G = p.G, P = p.P;
+  Backend& be = backend(x.device());
+  if (p.pointwise || p.chunk == 1) {
+    init_with_bias(be, y, bias, N, O, P);
+  }
+  if (p.pointwise) {
+    // y[n] (O, P) += W (O, C) · x[n] (C, P), for every n in one strided GEMM batch
+    be.gemm(false, false, O, P, C, 1.0f, weight.data(), C, 0, x.data(), P, C * P,
+            1.0f, y.data(), P, O * P, N);
+    return;
+  }
+  Tensor col = Tensor::empty({G * p.group_rows, p.chunk * P}, x.device());
+  Tensor out;  // (O, B·P), channel-major; a chunk of one image writes y[n] directly
+  if (p.chunk > 1) out = Tensor::empty({O, p.chunk * P}, x.device());
+  for (int64_t n0 = 0; n0 < N; n0 += p.chunk) {
+    const int64_t B = std::min(p.chunk, N - n0), BP = B * P;
+    be.im2col_batch(p.geom, B, x.data() + n0 * C * H * W, col.data());
+    // out_g (O/G, B·P) = W_g (O/G, C/G·kh·kw) · col_g (C/G·kh·kw, B·P), for g < G
+    float* result = p.chunk > 1 ? out.data() : y.data() + n0 * O * P;
+    be.gemm(false, false, p.group_out, BP, p.group_rows, 1.0f,
+            weight.data(), p.group_rows, p.group_out * p.group_rows,
+            col.data(), BP, p.group_rows * BP,
+            p.chunk > 1 ? 0.0f : 1.0f, result, BP, p.group_out * BP, G);
+    if (p.chunk > 1) channel_major_to_output(be, y.data() + n0 * O * P, out.data(), bias, B, O, P);
+  }
+}
+
+// [conv2d backward] dW = Σ_n dY[n] · im2col(x[n])ᵀ; dx[n] = col2im(Wᵀ · dY[n]); db = Σ dY
+// per group g (W_g, dY[n, g], the rows col_g); db sums over n, h, w. Per chunk of B images, dY is
+// reordered channel-major (O, B·P) so each sum over n is inside one GEMM.
+// dY (N, O, OH, OW); dW (O, C/G, kh, kw); dx (N, C, H, W); db (O).
+std::vector<Tensor> conv2d_backward(const Tensor& gy, const std::vector<bool>& needs,
+                                    const Tensor& x, const Tensor& weight, const Conv2dPlan& p) {
+  const int64_t N = p.N, C = p.C, H = p.H, W = p.W, O = p.O, G = p.G, P = p.P;
+  Backend& be = backend(gy.device());
+  Tensor gx, gw, gb;
+  if (needs[0] && p.pointwise) {
+    // dx[n] (C, P) = Wᵀ (C, O) · dY[n] (O, P), for every n in one strided GEMM batch
+    gx = Tensor::empty(x.shape(), x.device());
+    be.gemm(true, false, C, P, O, 1.0f, weight.data(), C, 0, gy.data(), P, O * P,
+            0.0f, gx.data(), P, C * P, N);
+  }
+  const bool lower_dx = needs[0] && !p.pointwise;
+  if (lower_dx || needs[1]) {
+    Tensor col = Tensor::empty({G * p.group_rows, p.chunk * P}, gy.device());  // dcol, then im2col(x)
+    Tensor gy_channels;  // dY of the chunk, channel-major (O, B·P); one image's is dY[n] itself
+    if (p.chunk > 1) gy_channels = Tensor::empty({O, p.chunk * P}, gy.device());
+    if (lower_dx) gx = zeros(x.shape(), x.device());
+    if (needs[1]) gw = weight_gradient_buffer(weight, N);
+    for (int64_t n0 = 0; n0 < N; n0 += p.chunk) {
+      const int64_t B = std::min(p.chunk, N - n0), BP = B * P;
+      const float* dy = channel_major(be, gy_channels, gy.data() + n0 * O * P, B, O, P);
+      if (lower_dx) {
+        // dcol_g (C/G·kh·kw, B·P) = W_gᵀ · dY_g (O/G, B·P); then dx[n] += col2im(dcol), n in chunk
+        be.gemm(true, false, p.group_rows, BP, p.group_out, 1.0f,
+                weight.data(), p.group_rows, p.group_out * p.group_rows,
+                dy, BP, p.group_out * BP,
+                0.0f, col.data(), BP, p.group_rows * BP, G);
+        be.col2im_batch(p.geom, B, col.data(), gx.data() + n0 * C * H * W);
+      }
+      if (needs[1]) {
+        be.im2col_batch(p.geom, B, x.data() + n0 * C * H * W, col.data());
+        // dW_g (O/G, C/G·kh·kw) += dY_g (O/G, B·P) · col_gᵀ (B·P, C/G·kh·kw)
+        accumulate_weight_gradient(be, gw.data(), dy, col.data(), p.group_out, p.group_rows, BP, G,
+                                   n0 == 0);
+      }
+    }
+  }
+  if (needs[2]) gb = sum(gy, {0, 2, 3});
+  return std::vector<Tensor>{gx, gw, gb};
+}
+
+}  // namespace
+
+// Checks the arguments, plans the lowering, runs conv2d_forward and records conv2d_backward.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvArgs& opt) {
   check_common_arguments("conv2d", x, weight, bias, opt);
   const int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
@@ -164,98 +279,112 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
                                  << ", weight " << shape_str(weight.shape()) << ", padding "
                                  << padding_str(opt) << ")");
 
-  const int64_t OH = geom.out_h(), OW = geom.out_w(), P = OH * OW;
-  const int64_t group_out = O / G;                                // O/G rows of W_g
-  const int64_t group_rows = (C / G) * geom.kernel_h * geom.kernel_w;  // C/G·kh·kw columns of W_g
-  const bool pointwise = G == 1 && is_pointwise(geom);
-  const int64_t chunk = images_per_chunk(N, G * group_rows, P);
-  Backend& be = backend(x.device());
+  const int64_t OH = geom.out_h(), OW = geom.out_w();
+  const int64_t group_rows = (C / G) * geom.kernel_h * geom.kernel_w;
+  const Conv2dPlan plan{.geom = geom, .N = N, .C = C, .H = H, .W = W, .O = O, .G = G,
+                        .P = OH * OW, .group_out = O / G, .group_rows = group_rows,
+                        .chunk = images_per_chunk(N, G * group_rows, OH * OW),
+                        .pointwise = G == 1 && is_pointwise(geom)};
 
   Tensor y = Tensor::empty({N, O, OH, OW}, x.device());
-  if (pointwise || chunk == 1) {
-    init_with_bias(be, y, bias, N, O, P);
-  }
-  if (pointwise) {
-    // y[n] (O, P) += W (O, C) · x[n] (C, P), for every n in one strided GEMM batch
-    be.gemm(false, false, O, P, C, 1.0f, weight.data(), C, 0, x.data(), P, C * P,
-            1.0f, y.data(), P, O * P, N);
-  } else {
-    Tensor col = Tensor::empty({G * group_rows, chunk * P}, x.device());
-    Tensor out;  // (O, B·P), channel-major; a chunk of one image writes y[n] directly
-    if (chunk > 1) out = Tensor::empty({O, chunk * P}, x.device());
-    for (int64_t n0 = 0; n0 < N; n0 += chunk) {
-      const int64_t B = std::min(chunk, N - n0), BP = B * P;
-      be.im2col_batch(geom, B, x.data() + n0 * C * H * W, col.data());
-      // out_g (O/G, B·P) = W_g (O/G, C/G·kh·kw) · col_g (C/G·kh·kw, B·P), for g < G
-      float* result = chunk > 1 ? out.data() : y.data() + n0 * O * P;
-      be.gemm(false, false, group_out, BP, group_rows, 1.0f,
-              weight.data(), group_rows, group_out * group_rows,
-              col.data(), BP, group_rows * BP,
-              chunk > 1 ? 0.0f : 1.0f, result, BP, group_out * BP, G);
-      if (chunk > 1) channel_major_to_output(be, y.data() + n0 * O * P, out.data(), bias, B, O, P);
-    }
-  }
-
-  // [conv2d backward] dW = Σ_n dY[n] · im2col(x[n])ᵀ; dx[n] = col2im(Wᵀ · dY[n]); db = Σ dY
-  // per group g (W_g, dY[n, g], the rows col_g); db sums over n, h, w. Per chunk of B images, dY is
-  // reordered channel-major (O, B·P) so each sum over n is inside one GEMM.
-  // dY (N, O, OH, OW); dW (O, C/G, kh, kw); dx (N, C, H, W); db (O).
+  conv2d_forward(y, x, weight, bias, plan);
   return record(y, "conv2d", {x, weight, bias},
-                [x, weight, geom, N, C, H, W, O, G, P, group_out, group_rows, pointwise, chunk](
-                    const Tensor& gy, const std::vector<bool>& needs) {
-    Backend& be = backend(gy.device());
-    Tensor gx, gw, gb;
-    if (needs[0] && pointwise) {
-      // dx[n] (C, P) = Wᵀ (C, O) · dY[n] (O, P), for every n in one strided GEMM batch
-      gx = Tensor::empty(x.shape(), x.device());
-      be.gemm(true, false, C, P, O, 1.0f, weight.data(), C, 0, gy.data(), P, O * P,
-              0.0f, gx.data(), P, C * P, N);
-    }
-    const bool lower_dx = needs[0] && !pointwise;
-    if (lower_dx || needs[1]) {
-      Tensor col = Tensor::empty({G * group_rows, chunk * P}, gy.device());  // dcol, then im2col(x)
-      Tensor gy_channels;  // dY of the chunk, channel-major (O, B·P); one image's is dY[n] itself
-      if (chunk > 1) gy_channels = Tensor::empty({O, chunk * P}, gy.device());
-      if (lower_dx) gx = zeros(x.shape(), x.device());
-      if (needs[1]) gw = N > 0 ? Tensor::empty(weight.shape(), weight.device())
-                               : zeros(weight.shape(), weight.device());
-      for (int64_t n0 = 0; n0 < N; n0 += chunk) {
-        const int64_t B = std::min(chunk, N - n0), BP = B * P;
-        const float* dy = gy.data() + n0 * O * P;
-        if (chunk > 1) {
-          swap_leading_axes(be, gy_channels.data(), dy, B, O, P);
-          dy = gy_channels.data();
-        }
-        if (lower_dx) {
-          // dcol_g (C/G·kh·kw, B·P) = W_gᵀ · dY_g (O/G, B·P); then dx[n] += col2im(dcol), n in chunk
-          be.gemm(true, false, group_rows, BP, group_out, 1.0f,
-                  weight.data(), group_rows, group_out * group_rows,
-                  dy, BP, group_out * BP,
-                  0.0f, col.data(), BP, group_rows * BP, G);
-          be.col2im_batch(geom, B, col.data(), gx.data() + n0 * C * H * W);
-        }
-        if (needs[1]) {
-          be.im2col_batch(geom, B, x.data() + n0 * C * H * W, col.data());
-          // dW_g (O/G, C/G·kh·kw) += dY_g (O/G, B·P) · col_gᵀ (B·P, C/G·kh·kw)
-          be.gemm(false, true, group_out, group_rows, BP, 1.0f,
-                  dy, BP, group_out * BP,
-                  col.data(), BP, group_rows * BP,
-                  n0 == 0 ? 0.0f : 1.0f, gw.data(), group_rows, group_out * group_rows, G);
-        }
-      }
-    }
-    if (needs[2]) gb = sum(gy, {0, 2, 3});
-    return std::vector<Tensor>{gx, gw, gb};
-  });
+                [x, weight, plan](const Tensor& gy, const std::vector<bool>& needs) {
+                  return conv2d_backward(gy, needs, x, weight, plan);
+                });
 }
 
 // ---- conv_transpose2d ----
+
+namespace {
+
+// What conv_transpose2d's forward works out once and its backward reuses.
+struct ConvTranspose2dPlan {
+  ConvGeometry geom;    // the conv2d whose input gradient this is: over one (O, OH, OW) output image
+  int64_t N, C, O, G;   // batch, input channels, output channels, groups
+  int64_t P;            // input positions H·W
+  int64_t OP;           // output positions OH·OW
+  int64_t group_in;     // C/G rows of W_g
+  int64_t group_rows;   // O/G·kh·kw columns of W_g (and rows of col_g)
+  int64_t chunk;        // images one column matrix holds
+};
 
 // [conv_transpose2d] y[n] = col2im(Wᵀ · x[n]) + b, per group g: col_g = W_gᵀ · x[n, g]
 // x (N, C, H, W), weight (C, O/G, kh, kw), bias (O) → y (N, O, OH, OW) with
 // OH = (H-1)·sh - pad_top - pad_bottom + dh·(kh-1) + output_padding_h + 1 (OW likewise);
 // per chunk of B images: W_g (C/G, O/G·kh·kw), x_g (C/G, B·H·W) (the chunk's x[n, g] side by side,
 // channel-major), col (O·kh·kw, B·H·W) over the chunk's output images.
+void conv_transpose2d_forward(Tensor& y, const Tensor& x, const Tensor& weight, const Tensor& bias,
+                              const ConvTranspose2dPlan& p) {
+  const int64_t N = p.N, C = p.C, O = p.O, G = p.G, P = p.P;
+  Backend& be = backend(x.device());
+  init_with_bias(be, y, bias, N, O, p.OP);
+  Tensor col = Tensor::empty({G * p.group_rows, p.chunk * P}, x.device());
+  Tensor x_channels;  // x of the chunk, channel-major (C, B·P); one image's is x[n] itself
+  if (p.chunk > 1) x_channels = Tensor::empty({C, p.chunk * P}, x.device());
+  for (int64_t n0 = 0; n0 < N; n0 += p.chunk) {
+    const int64_t B = std::min(p.chunk, N - n0), BP = B * P;
+    const float* xs = channel_major(be, x_channels, x.data() + n0 * C * P, B, C, P);
+    // col_g (O/G·kh·kw, B·P) = W_gᵀ · x_g (C/G, B·P), for g < G; then y[n] += col2im(col), n in chunk
+    be.gemm(true, false, p.group_rows, BP, p.group_in, 1.0f,
+            weight.data(), p.group_rows, p.group_in * p.group_rows,
+            xs, BP, p.group_in * BP,
+            0.0f, col.data(), BP, p.group_rows * BP, G);
+    be.col2im_batch(p.geom, B, col.data(), y.data() + n0 * O * p.OP);
+  }
+}
+
+// [conv_transpose2d backward] dx[n] = W · im2col(dY[n]); dW = Σ_n x[n] · im2col(dY[n])ᵀ; db = Σ dY
+// per group g (W_g, x[n, g], the rows im2col(dY[n])_g); db sums over n, h, w. Per chunk of B
+// images, im2col covers the whole chunk, so dx_g (C/G, B·P) is one GEMM and each sum over n is in one.
+// dY (N, O, OH, OW); im2col(dY) (O·kh·kw, B·H·W); dx (N, C, H, W); dW (C, O/G, kh, kw); db (O).
+std::vector<Tensor> conv_transpose2d_backward(const Tensor& gy, const std::vector<bool>& needs,
+                                              const Tensor& x, const Tensor& weight,
+                                              const ConvTranspose2dPlan& p) {
+  const int64_t N = p.N, C = p.C, O = p.O, G = p.G, P = p.P;
+  Backend& be = backend(gy.device());
+  Tensor gx, gw, gb;
+  if (needs[0] || needs[1]) {
+    Tensor col = Tensor::empty({G * p.group_rows, p.chunk * P}, gy.device());
+    // Channel-major (C, B·P) scratch, for chunks of more than one image: dx before its reorder,
+    // and x for dW.
+    Tensor gx_channels, x_channels;
+    if (needs[0]) {
+      gx = Tensor::empty(x.shape(), x.device());
+      if (p.chunk > 1) gx_channels = Tensor::empty({C, p.chunk * P}, gy.device());
+    }
+    if (needs[1]) {
+      gw = weight_gradient_buffer(weight, N);
+      if (p.chunk > 1) x_channels = Tensor::empty({C, p.chunk * P}, gy.device());
+    }
+    for (int64_t n0 = 0; n0 < N; n0 += p.chunk) {
+      const int64_t B = std::min(p.chunk, N - n0), BP = B * P;
+      be.im2col_batch(p.geom, B, gy.data() + n0 * O * p.OP, col.data());
+      if (needs[0]) {
+        // dx_g (C/G, B·P) = W_g (C/G, O/G·kh·kw) · col_g (O/G·kh·kw, B·P)
+        float* dx = p.chunk > 1 ? gx_channels.data() : gx.data() + n0 * C * P;
+        be.gemm(false, false, p.group_in, BP, p.group_rows, 1.0f,
+                weight.data(), p.group_rows, p.group_in * p.group_rows,
+                col.data(), BP, p.group_rows * BP,
+                0.0f, dx, BP, p.group_in * BP, G);
+        if (p.chunk > 1) swap_leading_axes(be, gx.data() + n0 * C * P, dx, C, B, P);
+      }
+      if (needs[1]) {
+        const float* xs = channel_major(be, x_channels, x.data() + n0 * C * P, B, C, P);
+        // dW_g (C/G, O/G·kh·kw) += x_g (C/G, B·P) · col_gᵀ (B·P, O/G·kh·kw)
+        accumulate_weight_gradient(be, gw.data(), xs, col.data(), p.group_in, p.group_rows, BP, G,
+                                   n0 == 0);
+      }
+    }
+  }
+  if (needs[2]) gb = sum(gy, {0, 2, 3});
+  return std::vector<Tensor>{gx, gw, gb};
+}
+
+}  // namespace
+
+// Checks the arguments, plans the lowering, runs conv_transpose2d_forward and records
+// conv_transpose2d_backward.
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
                         const ConvArgs& opt) {
   check_common_arguments("conv_transpose2d", x, weight, bias, opt);
@@ -296,86 +425,17 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   geom.pad_right -= opt.output_padding_w;
   assert(geom.out_h() == H && geom.out_w() == W);
 
-  const int64_t P = H * W, OP = OH * OW;
-  const int64_t group_in = C / G;                       // C/G rows of W_g
-  const int64_t group_rows = (O / G) * kh * kw;         // O/G·kh·kw columns of W_g
-  const int64_t chunk = images_per_chunk(N, G * group_rows, P);
-  Backend& be = backend(x.device());
+  const int64_t group_rows = (O / G) * kh * kw;
+  const ConvTranspose2dPlan plan{.geom = geom, .N = N, .C = C, .O = O, .G = G, .P = H * W,
+                                 .OP = OH * OW, .group_in = C / G, .group_rows = group_rows,
+                                 .chunk = images_per_chunk(N, G * group_rows, H * W)};
 
   Tensor y = Tensor::empty({N, O, OH, OW}, x.device());
-  init_with_bias(be, y, bias, N, O, OP);
-  {
-    Tensor col = Tensor::empty({G * group_rows, chunk * P}, x.device());
-    Tensor x_channels;  // x of the chunk, channel-major (C, B·P); one image's is x[n] itself
-    if (chunk > 1) x_channels = Tensor::empty({C, chunk * P}, x.device());
-    for (int64_t n0 = 0; n0 < N; n0 += chunk) {
-      const int64_t B = std::min(chunk, N - n0), BP = B * P;
-      const float* xs = x.data() + n0 * C * P;
-      if (chunk > 1) {
-        swap_leading_axes(be, x_channels.data(), xs, B, C, P);
-        xs = x_channels.data();
-      }
-      // col_g (O/G·kh·kw, B·P) = W_gᵀ · x_g (C/G, B·P), for g < G; then y[n] += col2im(col), n in chunk
-      be.gemm(true, false, group_rows, BP, group_in, 1.0f,
-              weight.data(), group_rows, group_in * group_rows,
-              xs, BP, group_in * BP,
-              0.0f, col.data(), BP, group_rows * BP, G);
-      be.col2im_batch(geom, B, col.data(), y.data() + n0 * O * OP);
-    }
-  }
-
-  // [conv_transpose2d backward] dx[n] = W · im2col(dY[n]); dW = Σ_n x[n] · im2col(dY[n])ᵀ; db = Σ dY
-  // per group g (W_g, x[n, g], the rows im2col(dY[n])_g); db sums over n, h, w. Per chunk of B
-  // images, im2col covers the whole chunk, so dx_g (C/G, B·P) is one GEMM and each sum over n is in one.
-  // dY (N, O, OH, OW); im2col(dY) (O·kh·kw, B·H·W); dx (N, C, H, W); dW (C, O/G, kh, kw); db (O).
+  conv_transpose2d_forward(y, x, weight, bias, plan);
   return record(y, "conv_transpose2d", {x, weight, bias},
-                [x, weight, geom, N, C, O, G, P, OP, group_in, group_rows, chunk](
-                    const Tensor& gy, const std::vector<bool>& needs) {
-    Backend& be = backend(gy.device());
-    Tensor gx, gw, gb;
-    if (needs[0] || needs[1]) {
-      Tensor col = Tensor::empty({G * group_rows, chunk * P}, gy.device());
-      // Channel-major (C, B·P) scratch, for chunks of more than one image: dx before its reorder,
-      // and x for dW.
-      Tensor gx_channels, x_channels;
-      if (needs[0]) {
-        gx = Tensor::empty(x.shape(), x.device());
-        if (chunk > 1) gx_channels = Tensor::empty({C, chunk * P}, gy.device());
-      }
-      if (needs[1]) {
-        gw = N > 0 ? Tensor::empty(weight.shape(), weight.device())
-                   : zeros(weight.shape(), weight.device());
-        if (chunk > 1) x_channels = Tensor::empty({C, chunk * P}, gy.device());
-      }
-      for (int64_t n0 = 0; n0 < N; n0 += chunk) {
-        const int64_t B = std::min(chunk, N - n0), BP = B * P;
-        be.im2col_batch(geom, B, gy.data() + n0 * O * OP, col.data());
-        if (needs[0]) {
-          // dx_g (C/G, B·P) = W_g (C/G, O/G·kh·kw) · col_g (O/G·kh·kw, B·P)
-          float* dx = chunk > 1 ? gx_channels.data() : gx.data() + n0 * C * P;
-          be.gemm(false, false, group_in, BP, group_rows, 1.0f,
-                  weight.data(), group_rows, group_in * group_rows,
-                  col.data(), BP, group_rows * BP,
-                  0.0f, dx, BP, group_in * BP, G);
-          if (chunk > 1) swap_leading_axes(be, gx.data() + n0 * C * P, dx, C, B, P);
-        }
-        if (needs[1]) {
-          const float* xs = x.data() + n0 * C * P;
-          if (chunk > 1) {
-            swap_leading_axes(be, x_channels.data(), xs, B, C, P);
-            xs = x_channels.data();
-          }
-          // dW_g (C/G, O/G·kh·kw) += x_g (C/G, B·P) · col_gᵀ (B·P, O/G·kh·kw)
-          be.gemm(false, true, group_in, group_rows, BP, 1.0f,
-                  xs, BP, group_in * BP,
-                  col.data(), BP, group_rows * BP,
-                  n0 == 0 ? 0.0f : 1.0f, gw.data(), group_rows, group_in * group_rows, G);
-        }
-      }
-    }
-    if (needs[2]) gb = sum(gy, {0, 2, 3});
-    return std::vector<Tensor>{gx, gw, gb};
-  });
+                [x, weight, plan](const Tensor& gy, const std::vector<bool>& needs) {
+                  return conv_transpose2d_backward(gy, needs, x, weight, plan);
+                });
 }
 
 }  // namespace murine

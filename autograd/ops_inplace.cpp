@@ -37,6 +37,18 @@ void binary_into(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b) {
   backend(out.device()).binary(op, out.data(), out.shape(), a.data(), strides, b.data(), strides);
 }
 
+// y ← y + a·(x1 ∘ x2), ∘ = op: addcmul_ and addcdiv_ differ only in the product's operation.
+void add_scaled_combination(const char* name, BinaryOp op, Tensor& y, float a, const Tensor& x1,
+                            const Tensor& x2) {
+  check_target(name, y);
+  check_operand(name, "x1", y, x1);
+  check_operand(name, "x2", y, x2);
+  Tensor term = Tensor::empty(y.shape(), y.device());
+  binary_into(op, term, x1, x2);
+  unary_into(UnaryOp::MulScalar, term, term, a);
+  binary_into(BinaryOp::Add, y, y, term);
+}
+
 }  // namespace
 
 void copy_(Tensor& dst, const Tensor& src) {
@@ -109,24 +121,12 @@ void lerp_(Tensor& y, const Tensor& x, float w) {
 
 // [addcmul_] y ← y + a·(x1·x2)
 void addcmul_(Tensor& y, float a, const Tensor& x1, const Tensor& x2) {
-  check_target("addcmul_", y);
-  check_operand("addcmul_", "x1", y, x1);
-  check_operand("addcmul_", "x2", y, x2);
-  Tensor term = Tensor::empty(y.shape(), y.device());
-  binary_into(BinaryOp::Mul, term, x1, x2);
-  unary_into(UnaryOp::MulScalar, term, term, a);
-  binary_into(BinaryOp::Add, y, y, term);
+  add_scaled_combination("addcmul_", BinaryOp::Mul, y, a, x1, x2);
 }
 
 // [addcdiv_] y ← y + a·(x1 / x2)
 void addcdiv_(Tensor& y, float a, const Tensor& x1, const Tensor& x2) {
-  check_target("addcdiv_", y);
-  check_operand("addcdiv_", "x1", y, x1);
-  check_operand("addcdiv_", "x2", y, x2);
-  Tensor term = Tensor::empty(y.shape(), y.device());
-  binary_into(BinaryOp::Div, term, x1, x2);
-  unary_into(UnaryOp::MulScalar, term, term, a);
-  binary_into(BinaryOp::Add, y, y, term);
+  add_scaled_combination("addcdiv_", BinaryOp::Div, y, a, x1, x2);
 }
 
 void swap_values_(Tensor& a, Tensor& b) {

@@ -3,8 +3,8 @@
 // the DDIM U-Net's 3×3 'same' and 1×1 convolutions. Prints the median of --runs timings in ms.
 //
 // Build (after `make BUILD=/tmp/cbuild /tmp/cbuild/libmurine.a`, from the repository root):
-//   g++ -std=c++20 -O2 -fopenmp -I. bench/conv_bench.cpp /tmp/cbuild/libmurine.a -lopenblas \
-//       -lpthread -o /tmp/cbuild/conv_bench
+//   g++ -std=c++20 -O2 -fopenmp -I. bench/conv_bench.cpp /tmp/cbuild/libmurine.a -lopenblas
+//       -lpthread -o /tmp/cbuild/conv_bench   (one command line)
 // Run: /tmp/cbuild/conv_bench [runs] [filter] [budget_mib]   (runs defaults to 7; filter keeps
 // layers whose name contains it; budget_mib sets the column budget, set_conv_column_budget_bytes).
 #include <algorithm>

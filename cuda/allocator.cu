@@ -70,11 +70,6 @@ void CachingAllocator::release_cached_locked() {
   free_blocks_.clear();
 }
 
-void CachingAllocator::empty_cache() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  release_cached_locked();
-}
-
 AllocatorStats CachingAllocator::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return stats_;

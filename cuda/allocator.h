@@ -36,11 +36,11 @@ class CachingAllocator {
   void* allocate(size_t bytes);
   // Returns a block from allocate() to its free list (nullptr is a no-op).
   void deallocate(void* ptr);
-  // cudaFree's every cached block (blocks in use stay). Waits for the GPU, as cudaFree does.
-  void empty_cache();
   AllocatorStats stats() const;
 
  private:
+  // cudaFree's every cached block (blocks in use stay); the caller holds mutex_. allocate() calls
+  // it when cudaMalloc runs out of memory.
   void release_cached_locked();
 
   mutable std::mutex mutex_;

@@ -76,9 +76,9 @@ set -e
 
 echo "== summary"
 grep -E '^\[ measured \]' "$log" || true
-grep -E '^\[  (FAILED|SKIPPED) \] Cuda\.[A-Za-z]+$' "$log" | sort -u || true
-echo "skip reasons in tests/test_cuda.cpp (count, reason):"
-grep -A1 -E 'test_cuda\.cpp:[0-9]+: Skipped$' "$log" | grep -vE 'Skipped$|^--$' | sort | uniq -c || true
+grep -E '^\[  (FAILED  |SKIPPED ) \] Cuda' "$log" | sort -u || true
+echo "skip reasons in tests/test_cuda_ops.cpp (count, reason):"
+grep -A1 -E 'test_cuda_ops\.cpp:[0-9]+: Skipped$' "$log" | grep -vE 'Skipped$|^--$' | sort | uniq -c || true
 grep -E '^-?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || echo "no test summary line: the build failed"
 echo "make exit status: $status; $((SECONDS - started)) s"
 

@@ -10,7 +10,7 @@
 //   cuda_reduce.cu   reduce_rows
 //   cuda_softmax.cu  softmax, log-softmax
 //   cuda_gemm.cu     gemm
-//   cuda_im2col.cu   im2col, col2im and their batch forms
+//   cuda_im2col.cu   im2col_batch, col2im_batch
 // Helpers for the kernels: launch.h (grid-stride geometry), strided_index.h (shapes and strides
 // passed by value), block_reduce.h (deterministic in-block reduction).
 //
@@ -55,8 +55,6 @@ class CudaBackend final : public Backend {
             int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c,
             int64_t batch) override;
 
-  void im2col(const ConvGeometry& g, const float* img, float* col) override;
-  void col2im(const ConvGeometry& g, const float* col, float* img) override;
   void im2col_batch(const ConvGeometry& g, int64_t batch, const float* images, float* col) override;
   void col2im_batch(const ConvGeometry& g, int64_t batch, const float* col, float* images) override;
 

@@ -68,24 +68,12 @@ __global__ void where_kernel(float* out, const float* cond, const float* a, cons
 // One instantiation per op, so each kernel's inner loop has its maths inlined with no switch.
 void CudaBackend::binary(BinaryOp op, float* out, const Shape& out_shape, const float* a,
                          const Shape& a_strides, const float* b, const Shape& b_strides) {
-  switch (op) {
-    case BinaryOp::Add: return launch_binary<BinaryOp::Add>(out, out_shape, a, a_strides, b, b_strides);
-    case BinaryOp::Sub: return launch_binary<BinaryOp::Sub>(out, out_shape, a, a_strides, b, b_strides);
-    case BinaryOp::Mul: return launch_binary<BinaryOp::Mul>(out, out_shape, a, a_strides, b, b_strides);
-    case BinaryOp::Div: return launch_binary<BinaryOp::Div>(out, out_shape, a, a_strides, b, b_strides);
-    case BinaryOp::Pow: return launch_binary<BinaryOp::Pow>(out, out_shape, a, a_strides, b, b_strides);
-    case BinaryOp::Maximum:
-      return launch_binary<BinaryOp::Maximum>(out, out_shape, a, a_strides, b, b_strides);
-    case BinaryOp::Minimum:
-      return launch_binary<BinaryOp::Minimum>(out, out_shape, a, a_strides, b, b_strides);
-    case BinaryOp::Lt: return launch_binary<BinaryOp::Lt>(out, out_shape, a, a_strides, b, b_strides);
-    case BinaryOp::Le: return launch_binary<BinaryOp::Le>(out, out_shape, a, a_strides, b, b_strides);
-    case BinaryOp::Gt: return launch_binary<BinaryOp::Gt>(out, out_shape, a, a_strides, b, b_strides);
-    case BinaryOp::Ge: return launch_binary<BinaryOp::Ge>(out, out_shape, a, a_strides, b, b_strides);
-    case BinaryOp::Eq: return launch_binary<BinaryOp::Eq>(out, out_shape, a, a_strides, b, b_strides);
-    case BinaryOp::Ne: return launch_binary<BinaryOp::Ne>(out, out_shape, a, a_strides, b, b_strides);
-  }
-  Backend::binary(op, out, out_shape, a, a_strides, b, b_strides);  // an unknown op: throws
+#define MURINE_LAUNCH_BINARY_CASE(binary_op, name) \
+  case BinaryOp::binary_op:                       \
+    return launch_binary<BinaryOp::binary_op>(out, out_shape, a, a_strides, b, b_strides);
+  switch (op) { MURINE_BINARY_OPS(MURINE_LAUNCH_BINARY_CASE) }
+#undef MURINE_LAUNCH_BINARY_CASE
+  throw Error(std::string("binary: unknown BinaryOp ") + std::to_string((int)op));
 }
 
 void CudaBackend::where(float* out, const Shape& out_shape, const float* cond,

@@ -1,8 +1,8 @@
 // CUDA backend: the convolution lowering; the twin of tensor/cpu_im2col.cpp. im2col unfolds a
 // batch of images (N, C, H, W) into one column matrix (C·kh·kw, N·OH·OW), row index (c, i, j),
-// column index (n, oy, ox); col2im is its exact adjoint and accumulates. The one-image primitives
-// are the batch-of-one case. Window positions come from pad_top/pad_left only; pad_bottom and
-// pad_right only set OH and OW (ConvGeometry::out_h/out_w), so they may be negative.
+// column index (n, oy, ox); col2im is its exact adjoint and accumulates. One image is the batch
+// of one. Window positions come from pad_top/pad_left only; pad_bottom and pad_right only set OH
+// and OW (ConvGeometry::out_h/out_w), so they may be negative.
 //
 // im2col: one thread per column element, reading its one image value (or 0 in the padding).
 // col2im: one thread per image pixel, gathering the column elements that came from it, so no two
@@ -101,14 +101,6 @@ __global__ void col2im_kernel(ConvIndex g, const float* col, float* images, int6
 }
 
 }  // namespace
-
-void CudaBackend::im2col(const ConvGeometry& g, const float* img, float* col) {
-  im2col_batch(g, 1, img, col);
-}
-
-void CudaBackend::col2im(const ConvGeometry& g, const float* col, float* img) {
-  col2im_batch(g, 1, col, img);
-}
 
 // images (N, C, H, W) → col (C·kh·kw, N·OH·OW)
 void CudaBackend::im2col_batch(const ConvGeometry& g, int64_t batch, const float* images, float* col) {

@@ -1,7 +1,7 @@
 // CUDA backend: unary maps and their backward; the twin of the unary loops in
 // tensor/cpu_elementwise.cpp, one thread per element where the CPU has one loop iteration. The
 // scalar maths (every UnaryOp and its derivative) is tensor/elementwise_math.h, shared with the CPU.
-// Neg, Abs, Sign, Clip, Relu, LeakyRelu, AddScalar, MulScalar are bit-identical to the CPU; the
+// Neg, Abs, Clip, Relu, LeakyRelu, AddScalar, MulScalar are bit-identical to the CPU; the
 // transcendental ops (expf, logf, tanhf, powf, …) come from CUDA's maths library and may differ
 // from glibc's in the last place.
 #include "cuda/check.h"

@@ -1,7 +1,8 @@
 // The primitive list every backend exports under the same names: memory, fills, random streams,
 // elementwise maps, row reductions, softmax, GEMM, im2col/col2im. The front-end ops (ops_*.cpp)
-// check shapes and record autograd nodes, then call these on raw device pointers. A backend that
-// lacks a primitive inherits the default, which throws naming the primitive and the device.
+// check shapes and record autograd nodes, then call these on raw device pointers. Every primitive
+// is pure virtual, so a backend that lacks one does not compile: the CPU backend
+// (tensor/cpu_backend.h) and the CUDA backend (cuda/cuda_backend.h) implement the same list.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -11,26 +12,65 @@
 
 namespace murine {
 
+// Every elementwise op as X(enumerator, name): the one list that the enums, their names
+// (unary_op_name, binary_op_name) and the lists kUnaryOps / kBinaryOps below are generated from, so
+// a new op reaches every switch (math::unary warns on a missing case) and every test that walks the
+// list (tests/test_cuda_ops.cpp runs each one on both devices).
 // y = f(x) elementwise; p0, p1 are the op's scalar parameters where it has them.
-enum class UnaryOp {
-  Neg, Exp, Log, Sqrt, Abs, Sign,
-  PowScalar,   // x^p0
-  Clip,        // min(max(x, p0), p1)
-  Relu, LeakyRelu /* slope p0 */, Sigmoid, Tanh, Silu, Softplus,
-  AddScalar,   // x + p0
-  MulScalar,   // x * p0
-};
-const char* unary_op_name(UnaryOp op);
+#define MURINE_UNARY_OPS(X)                  \
+  X(Neg, "neg")                              \
+  X(Exp, "exp")                              \
+  X(Log, "log")                              \
+  X(Sqrt, "sqrt")                            \
+  X(Abs, "abs")                              \
+  X(PowScalar, "pow")        /* x^p0 */      \
+  X(Clip, "clip")            /* min(max(x, p0), p1) */ \
+  X(Relu, "relu")                            \
+  X(LeakyRelu, "leaky_relu") /* slope p0 */  \
+  X(Sigmoid, "sigmoid")                      \
+  X(Tanh, "tanh")                            \
+  X(Silu, "silu")                            \
+  X(Softplus, "softplus")                    \
+  X(AddScalar, "add")        /* x + p0 */    \
+  X(MulScalar, "mul")        /* x * p0 */
 
 // out = a ∘ b with both read through broadcast strides (0 on broadcast dims).
-enum class BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Lt, Le, Gt, Ge, Eq, Ne };
+#define MURINE_BINARY_OPS(X) \
+  X(Add, "add")              \
+  X(Sub, "sub")              \
+  X(Mul, "mul")              \
+  X(Div, "div")              \
+  X(Pow, "pow")              \
+  X(Maximum, "maximum")      \
+  X(Minimum, "minimum")      \
+  X(Lt, "lt")                \
+  X(Le, "le")                \
+  X(Gt, "gt")                \
+  X(Ge, "ge")                \
+  X(Eq, "eq")                \
+  X(Ne, "ne")
+
+#define MURINE_OP_ENUMERATOR(op, name) op,
+enum class UnaryOp { MURINE_UNARY_OPS(MURINE_OP_ENUMERATOR) };
+enum class BinaryOp { MURINE_BINARY_OPS(MURINE_OP_ENUMERATOR) };
+#undef MURINE_OP_ENUMERATOR
+
+#define MURINE_UNARY_OP_VALUE(op, name) UnaryOp::op,
+#define MURINE_BINARY_OP_VALUE(op, name) BinaryOp::op,
+// Every op, in declaration order.
+inline constexpr UnaryOp kUnaryOps[] = {MURINE_UNARY_OPS(MURINE_UNARY_OP_VALUE)};
+inline constexpr BinaryOp kBinaryOps[] = {MURINE_BINARY_OPS(MURINE_BINARY_OP_VALUE)};
+#undef MURINE_UNARY_OP_VALUE
+#undef MURINE_BINARY_OP_VALUE
+
+// The op's name in error messages ("relu", "maximum").
+const char* unary_op_name(UnaryOp op);
 const char* binary_op_name(BinaryOp op);
 
 enum class ReduceOp { Sum, Max };
 
-// One 2-D convolution's geometry for im2col/col2im on a single image (C, H, W).
-// The column matrix is (C·kh·kw, out_h·out_w), row index (c, i, j), column index (oy, ox); for a
-// batch of N images it is (C·kh·kw, N·out_h·out_w), column index (n, oy, ox).
+// One 2-D convolution's geometry for im2col/col2im, per image (C, H, W). For a batch of N images
+// the column matrix is (C·kh·kw, N·out_h·out_w), row index (c, i, j), column index (n, oy, ox).
 struct ConvGeometry {
   int64_t channels, height, width;
   int64_t kernel_h, kernel_w;
@@ -45,7 +85,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual Device device() const = 0;
-  // False when the backend is compiled in but cannot run here (no GPU visible).
+  // False when the backend is compiled in but cannot run here (no GPU visible). The default, true,
+  // is the CPU's answer; only a device that may be missing overrides it.
   virtual bool available() const { return true; }
 
   // Memory (bytes). copy_* move between host memory and this device.
@@ -57,44 +98,47 @@ class Backend {
 
   // Fills. Random streams are Philox4x32-10 (tensor/philox.h): element i of a draw is a pure
   // function of (seed, offset, i), so every backend produces the same numbers.
-  virtual void fill(float* out, int64_t n, float value);
-  virtual void arange(float* out, int64_t n, float start, float step);
-  virtual void rand_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset);
-  virtual void rand_normal(float* out, int64_t n, uint64_t seed, uint64_t offset);
+  virtual void fill(float* out, int64_t n, float value) = 0;
+  virtual void arange(float* out, int64_t n, float start, float step) = 0;
+  virtual void rand_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset) = 0;
+  virtual void rand_normal(float* out, int64_t n, uint64_t seed, uint64_t offset) = 0;
 
   // Elementwise maps.
-  virtual void unary(UnaryOp op, float* out, const float* x, int64_t n, float p0, float p1);
+  virtual void unary(UnaryOp op, float* out, const float* x, int64_t n, float p0, float p1) = 0;
   // gx = gy · f'(x) in one pass; y = f(x) is passed for ops whose derivative reads it.
   virtual void unary_backward(UnaryOp op, float* gx, const float* x, const float* y, const float* gy,
-                              int64_t n, float p0, float p1);
+                              int64_t n, float p0, float p1) = 0;
   virtual void binary(BinaryOp op, float* out, const Shape& out_shape, const float* a,
-                      const Shape& a_strides, const float* b, const Shape& b_strides);
+                      const Shape& a_strides, const float* b, const Shape& b_strides) = 0;
   virtual void where(float* out, const Shape& out_shape, const float* cond, const Shape& cond_strides,
-                     const float* a, const Shape& a_strides, const float* b, const Shape& b_strides);
+                     const float* a, const Shape& a_strides, const float* b, const Shape& b_strides) = 0;
   // dst[i] = src[i] over `shape`, each side addressed by its own strides (elements). Permute, slice,
   // concat, pad and broadcast_to are all this one primitive.
   virtual void strided_copy(float* dst, const Shape& dst_strides, const float* src,
-                            const Shape& src_strides, const Shape& shape);
+                            const Shape& src_strides, const Shape& shape) = 0;
 
   // out[r] = reduce(in[r, 0..cols)) for a row-major (rows, cols) matrix.
-  virtual void reduce_rows(ReduceOp op, float* out, const float* in, int64_t rows, int64_t cols);
+  virtual void reduce_rows(ReduceOp op, float* out, const float* in, int64_t rows, int64_t cols) = 0;
   // Softmax (or log-softmax) over the middle axis of a contiguous (outer, n, inner) block.
-  virtual void softmax(float* out, const float* in, int64_t outer, int64_t n, int64_t inner, bool log);
+  virtual void softmax(float* out, const float* in, int64_t outer, int64_t n, int64_t inner,
+                       bool log) = 0;
 
   // C = alpha·op(A)·op(B) + beta·C, row-major, for `batch` matrices spaced by the given strides.
   virtual void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
                     const float* a, int64_t lda, int64_t stride_a, const float* b, int64_t ldb,
-                    int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c, int64_t batch);
+                    int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c,
+                    int64_t batch) = 0;
 
-  // Convolution lowering for one image; col2im accumulates (+=) into img.
-  virtual void im2col(const ConvGeometry& g, const float* img, float* col);
-  virtual void col2im(const ConvGeometry& g, const float* col, float* img);
-  // The same for `batch` images (batch, C, H, W) side by side in one column matrix
-  // (C·kh·kw, batch·out_h·out_w), so one GEMM covers the whole batch; col2im_batch accumulates.
-  virtual void im2col_batch(const ConvGeometry& g, int64_t batch, const float* images, float* col);
-  virtual void col2im_batch(const ConvGeometry& g, int64_t batch, const float* col, float* images);
+  // Convolution lowering for `batch` images (batch, C, H, W) side by side in one column matrix
+  // (C·kh·kw, batch·out_h·out_w), so one GEMM covers the whole batch; col2im_batch accumulates
+  // (+=) into the images.
+  virtual void im2col_batch(const ConvGeometry& g, int64_t batch, const float* images,
+                            float* col) = 0;
+  virtual void col2im_batch(const ConvGeometry& g, int64_t batch, const float* col,
+                            float* images) = 0;
 
-  // Blocks until queued work on this device is done (a no-op on the CPU).
+  // Blocks until queued work on this device is done. The default is the CPU's: its primitives
+  // return when their work is done, so there is nothing to wait for.
   virtual void synchronize() {}
 };
 

@@ -39,8 +39,6 @@ class CpuBackend final : public Backend {
             int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c,
             int64_t batch) override;
 
-  void im2col(const ConvGeometry& g, const float* img, float* col) override;
-  void col2im(const ConvGeometry& g, const float* col, float* img) override;
   void im2col_batch(const ConvGeometry& g, int64_t batch, const float* images, float* col) override;
   void col2im_batch(const ConvGeometry& g, int64_t batch, const float* col, float* images) override;
 };

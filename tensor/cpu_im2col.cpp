@@ -1,6 +1,6 @@
 // The CPU convolution lowering: im2col unfolds a batch of images (N, C, H, W) into one column
 // matrix (C·kh·kw, N·OH·OW) so a whole batch's convolution is one GEMM; col2im is its exact adjoint
-// and accumulates. The one-image primitives are the batch-of-one case.
+// and accumulates. One image is the batch of one.
 // Window positions come from pad_top/pad_left only; pad_bottom/pad_right only set OH and OW
 // (through ConvGeometry::out_h/out_w), so they may even be negative (conv_transpose2d uses that).
 #include <algorithm>
@@ -79,14 +79,6 @@ void fold_channel(const ConvGeometry& g, const float* rows, int64_t row_stride, 
 }
 
 }  // namespace
-
-void CpuBackend::im2col(const ConvGeometry& g, const float* img, float* col) {
-  im2col_batch(g, 1, img, col);
-}
-
-void CpuBackend::col2im(const ConvGeometry& g, const float* col, float* img) {
-  col2im_batch(g, 1, col, img);
-}
 
 // [im2col] col[(c,i,j), (n,oy,ox)] = img[n, c, oy·sh - pad_top + i·dh, ox·sw - pad_left + j·dw], 0 outside
 // images (N, C, H, W) → col (C·kh·kw, N·OH·OW). Each (row, image) segment is written by one thread.

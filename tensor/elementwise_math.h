@@ -25,7 +25,6 @@ MURINE_HD float unary(UnaryOp op, float x, float p0, float p1) {
     case UnaryOp::Log: return logf(x);
     case UnaryOp::Sqrt: return sqrtf(x);
     case UnaryOp::Abs: return fabsf(x);
-    case UnaryOp::Sign: return (float)((x > 0) - (x < 0));
     case UnaryOp::PowScalar: return powf(x, p0);
     case UnaryOp::Clip: return fminf(fmaxf(x, p0), p1);
     case UnaryOp::Relu: return x > 0 ? x : 0.0f;
@@ -48,7 +47,6 @@ MURINE_HD float unary_derivative(UnaryOp op, float x, float y, float p0, float p
     case UnaryOp::Log: return 1.0f / x;                       // [d log] 1/x
     case UnaryOp::Sqrt: return 0.5f / y;                      // [d sqrt] 1/(2√x)
     case UnaryOp::Abs: return (float)((x > 0) - (x < 0));     // [d abs] sign(x), 0 at 0
-    case UnaryOp::Sign: return 0.0f;
     case UnaryOp::PowScalar: return p0 * powf(x, p0 - 1.0f);  // [d pow] p·x^(p-1)
     case UnaryOp::Clip: return (x >= p0 && x <= p1) ? 1.0f : 0.0f;  // [d clip] 1 inside [lo, hi]
     case UnaryOp::Relu: return x > 0 ? 1.0f : 0.0f;           // [d relu] 1 for x > 0

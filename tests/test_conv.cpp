@@ -11,12 +11,15 @@
 
 #include "tensor/backend.h"
 #include "tensor/error.h"
+#include "tests/conv_test_helpers.h"
 #include "tests/expect_error.h"
 #include "tests/gradcheck.h"
 
 namespace murine {
 namespace {
 
+using testing::ColumnBudget;
+using testing::conv_options;
 using testing::expect_error;
 
 using testing::expect_gradients_match;
@@ -89,15 +92,6 @@ std::vector<double> naive_conv2d(const Tensor& x, const Tensor& weight, const Te
   return y;
 }
 
-ConvArgs options(int64_t stride, int64_t pad, int64_t dilation = 1, int64_t groups = 1) {
-  ConvArgs o;
-  o.stride_h = o.stride_w = stride;
-  o.pad_top = o.pad_bottom = o.pad_left = o.pad_right = pad;
-  o.dilation_h = o.dilation_w = dilation;
-  o.groups = groups;
-  return o;
-}
-
 struct ConvCase {
   const char* name;
   Shape x, weight;
@@ -106,24 +100,24 @@ struct ConvCase {
 };
 
 std::vector<ConvCase> value_cases() {
-  ConvArgs asym = options(1, 0);
+  ConvArgs asym = conv_options(1, 0);
   asym.stride_h = 2;
   asym.pad_top = 1, asym.pad_bottom = 0, asym.pad_left = 2, asym.pad_right = 3;
-  ConvArgs mixed = options(1, 0, 1, 2);
+  ConvArgs mixed = conv_options(1, 0, 1, 2);
   mixed.stride_w = 2;
   mixed.dilation_h = 2;
   mixed.pad_top = 2, mixed.pad_bottom = 1, mixed.pad_left = 0, mixed.pad_right = 1;
   return {
-      {"1x1 kernel", {2, 3, 5, 4}, {4, 3, 1, 1}, false, options(1, 0)},
-      {"3x3 pad 1 with bias", {2, 3, 6, 5}, {4, 3, 3, 3}, true, options(1, 1)},
-      {"2x2 stride 2", {1, 2, 6, 6}, {3, 2, 2, 2}, true, options(2, 0)},
-      {"5x5 stride 2 odd sizes", {2, 2, 11, 9}, {3, 2, 5, 5}, false, options(2, 2)},
+      {"1x1 kernel", {2, 3, 5, 4}, {4, 3, 1, 1}, false, conv_options(1, 0)},
+      {"3x3 pad 1 with bias", {2, 3, 6, 5}, {4, 3, 3, 3}, true, conv_options(1, 1)},
+      {"2x2 stride 2", {1, 2, 6, 6}, {3, 2, 2, 2}, true, conv_options(2, 0)},
+      {"5x5 stride 2 odd sizes", {2, 2, 11, 9}, {3, 2, 5, 5}, false, conv_options(2, 2)},
       {"2x4 asymmetric padding, stride (2, 1)", {2, 2, 7, 6}, {3, 2, 2, 4}, true, asym},
-      {"3x3 dilation 2", {1, 3, 9, 8}, {2, 3, 3, 3}, true, options(1, 2, 2)},
-      {"3x3 groups 2 stride 2", {2, 4, 7, 7}, {6, 2, 3, 3}, true, options(2, 1, 1, 2)},
+      {"3x3 dilation 2", {1, 3, 9, 8}, {2, 3, 3, 3}, true, conv_options(1, 2, 2)},
+      {"3x3 groups 2 stride 2", {2, 4, 7, 7}, {6, 2, 3, 3}, true, conv_options(2, 1, 1, 2)},
       {"4x4 groups 2 dilation (2, 1) stride (1, 2) asymmetric", {2, 4, 9, 10}, {2, 2, 4, 4}, false,
        mixed},
-      {"depthwise 3x3", {2, 3, 5, 5}, {3, 1, 3, 3}, true, options(1, 1, 1, 3)},
+      {"depthwise 3x3", {2, 3, 5, 5}, {3, 1, 3, 3}, true, conv_options(1, 1, 1, 3)},
   };
 }
 
@@ -138,13 +132,13 @@ ConvGeometry geometry(Shape image, int64_t kh, int64_t kw, const ConvArgs& o) {
 }
 
 TEST(Im2col, ValuesMatchDefinition) {
-  ConvArgs o = options(2, 1, 2);
+  ConvArgs o = conv_options(2, 1, 2);
   o.pad_right = 3;
   ConvGeometry g = geometry({2, 6, 7}, 3, 2, o);
   std::vector<float> img = random_values(2 * 6 * 7, 1);
   const int64_t OH = g.out_h(), OW = g.out_w(), rows = 2 * 3 * 2;
   std::vector<float> col(rows * OH * OW, -1.0f);
-  backend(Device::CPU).im2col(g, img.data(), col.data());
+  backend(Device::CPU).im2col_batch(g, 1, img.data(), col.data());
   std::vector<double> expected;
   for (int64_t c = 0; c < 2; ++c)
     for (int64_t i = 0; i < 3; ++i)
@@ -160,26 +154,26 @@ TEST(Im2col, ValuesMatchDefinition) {
 
 // [im2col adjoint] <im2col(x), c> = <x, col2im(c)>, for every geometry.
 TEST(Im2col, Col2imIsTheAdjoint) {
-  ConvArgs asym = options(2, 0, 1);
+  ConvArgs asym = conv_options(2, 0, 1);
   asym.pad_top = 2, asym.pad_left = 1, asym.pad_right = 3, asym.stride_w = 3, asym.dilation_h = 3;
-  ConvArgs negative_bottom = options(2, 1);  // as conv_transpose2d's output_padding makes it
+  ConvArgs negative_bottom = conv_options(2, 1);  // as conv_transpose2d's output_padding makes it
   negative_bottom.pad_bottom = -1, negative_bottom.pad_right = 0;
   struct Case { Shape image; int64_t kh, kw; ConvArgs opt; };
-  std::vector<Case> cases = {{{3, 5, 5}, 3, 3, options(1, 1)},
-                             {{2, 8, 7}, 2, 3, options(2, 0)},
-                             {{2, 9, 9}, 3, 3, options(1, 2, 2)},
+  std::vector<Case> cases = {{{3, 5, 5}, 3, 3, conv_options(1, 1)},
+                             {{2, 8, 7}, 2, 3, conv_options(2, 0)},
+                             {{2, 9, 9}, 3, 3, conv_options(1, 2, 2)},
                              {{4, 10, 11}, 3, 2, asym},
-                             {{1, 6, 6}, 1, 1, options(3, 0)},
+                             {{1, 6, 6}, 1, 1, conv_options(3, 0)},
                              {{3, 7, 6}, 3, 3, negative_bottom},
-                             {{16, 16, 16}, 3, 3, options(1, 1)}};  // 36864 column elements: runs in parallel
+                             {{16, 16, 16}, 3, 3, conv_options(1, 1)}};  // 36864 column elements: runs in parallel
   uint64_t seed = 10;
   for (const Case& k : cases) {
     ConvGeometry g = geometry(k.image, k.kh, k.kw, k.opt);
     int64_t img_size = numel(k.image), col_size = k.image[0] * k.kh * k.kw * g.out_h() * g.out_w();
     std::vector<float> x = random_values(img_size, seed++), c = random_values(col_size, seed++);
     std::vector<float> col(col_size), img(img_size, 0.0f);
-    backend(Device::CPU).im2col(g, x.data(), col.data());
-    backend(Device::CPU).col2im(g, c.data(), img.data());
+    backend(Device::CPU).im2col_batch(g, 1, x.data(), col.data());
+    backend(Device::CPU).col2im_batch(g, 1, c.data(), img.data());
     double lhs = dot(col, c), rhs = dot(x, img);
     expect_inner_products_equal(lhs, rhs, std::sqrt((double)col_size),
                                 "image " + shape_str(k.image));
@@ -187,12 +181,12 @@ TEST(Im2col, Col2imIsTheAdjoint) {
 }
 
 TEST(Im2col, Col2imAccumulates) {
-  ConvGeometry g = geometry({2, 5, 5}, 3, 3, options(1, 1));
+  ConvGeometry g = geometry({2, 5, 5}, 3, 3, conv_options(1, 1));
   int64_t col_size = 2 * 9 * 25;
   std::vector<float> c = random_values(col_size, 3);
   std::vector<float> fresh(50, 0.0f), accumulated(50, 1.5f);
-  backend(Device::CPU).col2im(g, c.data(), fresh.data());
-  backend(Device::CPU).col2im(g, c.data(), accumulated.data());
+  backend(Device::CPU).col2im_batch(g, 1, c.data(), fresh.data());
+  backend(Device::CPU).col2im_batch(g, 1, c.data(), accumulated.data());
   std::vector<double> expected;
   for (float v : fresh) expected.push_back(v + 1.5);
   expect_values_near(accumulated, expected, 1e-6, "col2im += into a non-zero image");
@@ -201,7 +195,7 @@ TEST(Im2col, Col2imAccumulates) {
 // A batch's column matrix is the images' own column matrices side by side: row r of image n is
 // columns [n·P, (n+1)·P) of row r; col2im_batch undoes it image by image.
 TEST(Im2col, BatchIsImagesSideBySide) {
-  ConvArgs o = options(2, 1, 1);
+  ConvArgs o = conv_options(2, 1, 1);
   o.pad_bottom = 2;
   ConvGeometry g = geometry({3, 5, 6}, 3, 2, o);
   const int64_t batch = 3, image = 3 * 5 * 6, P = g.out_h() * g.out_w(), rows = 3 * 3 * 2;
@@ -213,7 +207,7 @@ TEST(Im2col, BatchIsImagesSideBySide) {
   std::vector<float> folded(batch * image, 0.5f), folded_one(image);
   be.col2im_batch(g, batch, c.data(), folded.data());
   for (int64_t n = 0; n < batch; ++n) {
-    be.im2col(g, images.data() + n * image, one.data());
+    be.im2col_batch(g, 1, images.data() + n * image, one.data());
     std::vector<float> slice(rows * P), c_one(rows * P);
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t p = 0; p < P; ++p) {
@@ -222,7 +216,7 @@ TEST(Im2col, BatchIsImagesSideBySide) {
       }
     EXPECT_EQ(slice, one) << "image " << n;
     std::fill(folded_one.begin(), folded_one.end(), 0.5f);
-    be.col2im(g, c_one.data(), folded_one.data());
+    be.col2im_batch(g, 1, c_one.data(), folded_one.data());
     EXPECT_EQ(std::vector<float>(folded.begin() + n * image, folded.begin() + (n + 1) * image),
               folded_one)
         << "image " << n;
@@ -252,7 +246,7 @@ TEST(Conv2d, HandComputedSmallCase) {
   Tensor x = from_vector({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 1, 3, 3});
   Tensor w = from_vector({1, 0, 0, -1}, {1, 1, 2, 2});
   Tensor b = from_vector({0.5f}, {1});
-  Tensor y = conv2d(x, w, b, options(1, 0));
+  Tensor y = conv2d(x, w, b, conv_options(1, 0));
   EXPECT_EQ(y.shape(), (Shape{1, 1, 2, 2}));
   EXPECT_EQ(y.to_vector(), (std::vector<float>{-3.5f, -3.5f, -3.5f, -3.5f}));
 }
@@ -263,7 +257,7 @@ TEST(ConvTranspose2d, HandComputedStride2Kernel2) {
   // Each input pixel stamps its own 2x2 block with the kernel scaled by its value.
   Tensor x = from_vector({1, 2, 3, 4}, {1, 1, 2, 2});
   Tensor w = from_vector({1, 10, 100, 1000}, {1, 1, 2, 2});
-  Tensor y = conv_transpose2d(x, w, Tensor(), options(2, 0));
+  Tensor y = conv_transpose2d(x, w, Tensor(), conv_options(2, 0));
   EXPECT_EQ(y.shape(), (Shape{1, 1, 4, 4}));
   EXPECT_EQ(y.to_vector(), (std::vector<float>{1, 10, 2, 20,          //
                                                100, 1000, 200, 2000,  //
@@ -275,7 +269,7 @@ TEST(ConvTranspose2d, HandComputedOverlappingStride1) {
   // Overlapping stamps of an all-ones 2x2 kernel add up.
   Tensor x = from_vector({1, 2, 3, 4}, {1, 1, 2, 2});
   Tensor w = ones({1, 1, 2, 2});
-  Tensor y = conv_transpose2d(x, w, Tensor(), options(1, 0));
+  Tensor y = conv_transpose2d(x, w, Tensor(), conv_options(1, 0));
   EXPECT_EQ(y.shape(), (Shape{1, 1, 3, 3}));
   EXPECT_EQ(y.to_vector(), (std::vector<float>{1, 3, 2, 4, 10, 6, 3, 7, 4}));
 }
@@ -283,7 +277,7 @@ TEST(ConvTranspose2d, HandComputedOverlappingStride1) {
 TEST(ConvTranspose2d, OutputPaddingAddsBottomRightRowsThatGetOnlyBias) {
   Tensor x = from_vector({1, 2, 3, 4}, {1, 1, 2, 2});
   Tensor w = from_vector({1, 10, 100, 1000}, {1, 1, 2, 2});
-  ConvArgs o = options(2, 0);
+  ConvArgs o = conv_options(2, 0);
   o.output_padding_h = 1, o.output_padding_w = 1;
   Tensor y = conv_transpose2d(x, w, from_vector({0.5f}, {1}), o);
   ASSERT_EQ(y.shape(), (Shape{1, 1, 5, 5}));
@@ -306,7 +300,7 @@ TEST(ConvTranspose2d, OutputShapeFormula) {
                              {4, 3, 1, 0, 2, 1, 9},   // output_padding < dilation, not < stride
                              {1, 1, 1, 0, 1, 0, 1}};
   for (const Case& k : cases) {
-    ConvArgs o = options(k.stride, k.pad, k.dilation);
+    ConvArgs o = conv_options(k.stride, k.pad, k.dilation);
     o.output_padding_h = o.output_padding_w = k.output_padding;
     Tensor y = conv_transpose2d(ones({1, 2, k.H, k.H}), ones({2, 3, k.kernel, k.kernel}), Tensor(), o);
     EXPECT_EQ(y.shape(), (Shape{1, 3, k.expected, k.expected}))
@@ -341,7 +335,7 @@ TEST(ConvTranspose2d, IsTheAdjointOfConv2d) {
 // output_padding >= stride (allowed when < dilation): the output has rows that conv2d over it
 // would turn into an extra window row; conv_transpose2d is the adjoint restricted to y's windows.
 TEST(ConvTranspose2d, OutputPaddingBeyondStrideIsAdjointOfCroppedConv2d) {
-  ConvArgs o = options(1, 0, 2);
+  ConvArgs o = conv_options(1, 0, 2);
   o.output_padding_h = 1;
   Tensor y = random_tensor({2, 3, 4, 5}, 300), w = random_tensor({3, 2, 2, 2}, 301);
   Tensor transposed = conv_transpose2d(y, w, Tensor(), o);
@@ -365,7 +359,7 @@ TEST(ConvTranspose2d, OutputPaddingBeyondStrideIsAdjointOfCroppedConv2d) {
 TEST(ConvTranspose2d, BiasAddsPerOutputChannel) {
   Tensor x = random_tensor({2, 4, 3, 3}, 400), w = random_tensor({4, 3, 3, 3}, 401);
   Tensor b = from_vector({1.0f, -2.0f, 0.25f, 3.0f, 0.0f, -1.0f}, {6});
-  ConvArgs o = options(2, 1, 1, 2);
+  ConvArgs o = conv_options(2, 1, 1, 2);
   std::vector<float> without = conv_transpose2d(x, w, Tensor(), o).to_vector();
   Tensor with = conv_transpose2d(x, w, b, o);
   ASSERT_EQ(with.shape(), (Shape{2, 6, 5, 5}));
@@ -383,17 +377,17 @@ ConvArgs with_output_padding(ConvArgs o, int64_t h, int64_t w) {
 }
 
 TEST(Conv2d, GradientsMatchFiniteDifferences) {
-  ConvArgs asym = options(1, 0, 2);
+  ConvArgs asym = conv_options(1, 0, 2);
   asym.pad_top = 0, asym.pad_bottom = 1, asym.pad_left = 2, asym.pad_right = 0;
-  ConvArgs grouped = options(1, 1, 1, 2);
+  ConvArgs grouped = conv_options(1, 1, 1, 2);
   grouped.stride_w = 2;
   struct Case { const char* name; Shape x, weight; ConvArgs opt; };
-  std::vector<Case> cases = {{"stride 2, pad 1", {2, 2, 5, 5}, {3, 2, 3, 3}, options(2, 1)},
+  std::vector<Case> cases = {{"stride 2, pad 1", {2, 2, 5, 5}, {3, 2, 3, 3}, conv_options(2, 1)},
                              {"dilation 2, asymmetric padding", {2, 2, 5, 5}, {2, 2, 2, 3}, asym},
                              {"groups 2, stride (1, 2)", {2, 4, 5, 5}, {4, 2, 3, 3}, grouped},
                              {"1x1 stride 1 unpadded (no im2col)", {3, 3, 2, 3}, {4, 3, 1, 1},
-                              options(1, 0)},
-                             {"1x1 groups 3", {2, 3, 2, 2}, {3, 1, 1, 1}, options(1, 0, 1, 3)}};
+                              conv_options(1, 0)},
+                             {"1x1 groups 3", {2, 3, 2, 2}, {3, 1, 1, 1}, conv_options(1, 0, 1, 3)}};
   uint64_t seed = 500;
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);
@@ -406,15 +400,15 @@ TEST(Conv2d, GradientsMatchFiniteDifferences) {
 }
 
 TEST(ConvTranspose2d, GradientsMatchFiniteDifferences) {
-  ConvArgs asym = options(1, 0, 2, 2);
+  ConvArgs asym = conv_options(1, 0, 2, 2);
   asym.pad_top = 1, asym.pad_right = 1;
   struct Case { const char* name; Shape x, weight; ConvArgs opt; };
   std::vector<Case> cases = {
       {"stride 2, pad 1, output_padding 1", {2, 2, 3, 3}, {2, 3, 3, 3},
-       with_output_padding(options(2, 1), 1, 1)},
+       with_output_padding(conv_options(2, 1), 1, 1)},
       {"groups 2, dilation 2, asymmetric padding", {2, 4, 3, 3}, {4, 1, 2, 2}, asym},
       {"output_padding 1 >= stride 1, < dilation 2", {2, 2, 3, 4}, {2, 2, 2, 2},
-       with_output_padding(options(1, 0, 2), 1, 0)}};
+       with_output_padding(conv_options(1, 0, 2), 1, 0)}};
   uint64_t seed = 600;
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);
@@ -427,13 +421,9 @@ TEST(ConvTranspose2d, GradientsMatchFiniteDifferences) {
   }
 }
 
+// ---- chunking ----
 // The batch is lowered in chunks that fit the column budget; every chunking gives the same output
 // and gradients as lowering one image at a time (a budget of one byte) and as the whole batch.
-struct ColumnBudget {
-  int64_t saved = conv_column_budget_bytes();
-  explicit ColumnBudget(int64_t bytes) { set_conv_column_budget_bytes(bytes); }
-  ~ColumnBudget() { set_conv_column_budget_bytes(saved); }
-};
 
 // y, dx, dW, db of one conv (transposed or not) for a fixed upstream gradient.
 std::vector<std::vector<float>> conv_results(bool transposed, const Tensor& x, const Tensor& w,
@@ -472,26 +462,26 @@ void expect_chunkings_agree(bool transposed, const Shape& x_shape, const Shape& 
 }
 
 TEST(Conv2d, ChunkedBatchMatchesOneImageAtATime) {
-  expect_chunkings_agree(false, {5, 3, 6, 7}, {4, 3, 3, 3}, options(1, 1), 4, 900);
-  expect_chunkings_agree(false, {5, 4, 9, 8}, {6, 2, 4, 4}, options(2, 1, 1, 2), 6, 910);
-  expect_chunkings_agree(false, {5, 3, 4, 4}, {4, 3, 1, 1}, options(1, 0), 4, 920);
-  expect_chunkings_agree(false, {4, 3, 5, 5}, {2, 3, 2, 2}, options(1, 0, 2), 2, 930);
+  expect_chunkings_agree(false, {5, 3, 6, 7}, {4, 3, 3, 3}, conv_options(1, 1), 4, 900);
+  expect_chunkings_agree(false, {5, 4, 9, 8}, {6, 2, 4, 4}, conv_options(2, 1, 1, 2), 6, 910);
+  expect_chunkings_agree(false, {5, 3, 4, 4}, {4, 3, 1, 1}, conv_options(1, 0), 4, 920);
+  expect_chunkings_agree(false, {4, 3, 5, 5}, {2, 3, 2, 2}, conv_options(1, 0, 2), 2, 930);
 }
 
 TEST(ConvTranspose2d, ChunkedBatchMatchesOneImageAtATime) {
-  expect_chunkings_agree(true, {5, 3, 4, 5}, {3, 2, 4, 4}, options(2, 1), 2, 940);
-  expect_chunkings_agree(true, {5, 4, 3, 3}, {4, 3, 3, 3}, options(1, 1, 1, 2), 6, 950);
-  expect_chunkings_agree(true, {5, 3, 1, 1}, {3, 4, 4, 4}, options(1, 0), 4, 960);
+  expect_chunkings_agree(true, {5, 3, 4, 5}, {3, 2, 4, 4}, conv_options(2, 1), 2, 940);
+  expect_chunkings_agree(true, {5, 4, 3, 3}, {4, 3, 3, 3}, conv_options(1, 1, 1, 2), 6, 950);
+  expect_chunkings_agree(true, {5, 3, 1, 1}, {3, 4, 4, 4}, conv_options(1, 0), 4, 960);
 }
 
 // The values of a larger batch against the definition, lowered in one chunk and in several.
 TEST(Conv2d, BatchValuesMatchDirectConvolutionWhateverTheChunks) {
   Tensor x = random_tensor({7, 3, 6, 6}, 970), w = random_tensor({5, 3, 3, 3}, 971);
   Tensor b = random_tensor({5}, 972);
-  std::vector<double> expected = naive_conv2d(x, w, b, options(1, 1));
+  std::vector<double> expected = naive_conv2d(x, w, b, conv_options(1, 1));
   for (int64_t budget : {int64_t(1), int64_t(3 * 27 * 36 * 4), int64_t(1) << 30}) {
     ColumnBudget chunks(budget);
-    expect_values_near(conv2d(x, w, b, options(1, 1)).to_vector(), expected, 1e-5,
+    expect_values_near(conv2d(x, w, b, conv_options(1, 1)).to_vector(), expected, 1e-5,
                        "budget " + std::to_string(budget));
   }
 }
@@ -499,7 +489,7 @@ TEST(Conv2d, BatchValuesMatchDirectConvolutionWhateverTheChunks) {
 TEST(Conv2d, OnlyRequestedGradientsAreComputed) {
   Tensor x = random_tensor({1, 2, 4, 4}, 700);  // no requires_grad
   Tensor w = uniform_param({3, 2, 3, 3}, -1, 1, 701);
-  Tensor y = conv2d(x, w, Tensor(), options(1, 1));
+  Tensor y = conv2d(x, w, Tensor(), conv_options(1, 1));
   y.backward(ones(y.shape()));
   EXPECT_FALSE(x.grad().defined());
   ASSERT_TRUE(w.grad().defined());
@@ -509,7 +499,7 @@ TEST(Conv2d, OnlyRequestedGradientsAreComputed) {
 TEST(Conv2d, BiasOnlyGradientSumsOverBatchAndPositions) {
   Tensor x = random_tensor({2, 1, 3, 3}, 800), w = random_tensor({2, 1, 2, 2}, 801);
   Tensor b = uniform_param({2}, -1, 1, 802);
-  Tensor y = conv2d(x, w, b, options(1, 0));  // (2, 2, 2, 2): 8 positions per channel
+  Tensor y = conv2d(x, w, b, conv_options(1, 0));  // (2, 2, 2, 2): 8 positions per channel
   y.backward(ones(y.shape()));
   EXPECT_EQ(b.grad().to_vector(), (std::vector<float>{8.0f, 8.0f}));
 }
@@ -518,50 +508,50 @@ TEST(Conv2d, BiasOnlyGradientSumsOverBatchAndPositions) {
 
 TEST(Conv2d, ShapeErrorsNameOpArgumentAndShapes) {
   Tensor none;
-  expect_error([&] { conv2d(ones({4, 8, 8}), ones({5, 4, 3, 3}), none, options(1, 0)); },
+  expect_error([&] { conv2d(ones({4, 8, 8}), ones({5, 4, 3, 3}), none, conv_options(1, 0)); },
                {"conv2d", "x", "(4, 8, 8)"});
-  expect_error([&] { conv2d(ones({2, 4, 8, 8}), ones({5, 4, 3}), none, options(1, 0)); },
+  expect_error([&] { conv2d(ones({2, 4, 8, 8}), ones({5, 4, 3}), none, conv_options(1, 0)); },
                {"conv2d", "weight", "(5, 4, 3)"});
-  expect_error([&] { conv2d(ones({2, 4, 8, 8}), ones({5, 3, 3, 3}), none, options(1, 0)); },
+  expect_error([&] { conv2d(ones({2, 4, 8, 8}), ones({5, 3, 3, 3}), none, conv_options(1, 0)); },
                {"conv2d", "(2, 4, 8, 8)", "(5, 3, 3, 3)", "groups=1"});
-  expect_error([&] { conv2d(ones({1, 4, 5, 5}), ones({3, 2, 3, 3}), none, options(1, 0, 1, 2)); },
+  expect_error([&] { conv2d(ones({1, 4, 5, 5}), ones({3, 2, 3, 3}), none, conv_options(1, 0, 1, 2)); },
                {"conv2d", "(3, 2, 3, 3)", "groups=2"});
-  expect_error([&] { conv2d(ones({1, 3, 5, 5}), ones({3, 1, 3, 3}), none, options(1, 0, 1, 2)); },
+  expect_error([&] { conv2d(ones({1, 3, 5, 5}), ones({3, 1, 3, 3}), none, conv_options(1, 0, 1, 2)); },
                {"conv2d", "(1, 3, 5, 5)", "groups=2"});
-  expect_error([&] { conv2d(ones({1, 3, 5, 5}), ones({4, 3, 3, 3}), ones({5}), options(1, 0)); },
+  expect_error([&] { conv2d(ones({1, 3, 5, 5}), ones({4, 3, 3, 3}), ones({5}), conv_options(1, 0)); },
                {"conv2d", "bias", "(5,)", "(4, 3, 3, 3)"});
-  expect_error([&] { conv2d(ones({1, 1, 2, 2}), ones({1, 1, 5, 5}), none, options(1, 1)); },
+  expect_error([&] { conv2d(ones({1, 1, 2, 2}), ones({1, 1, 5, 5}), none, conv_options(1, 1)); },
                {"conv2d", "(1, 1, 2, 2)", "(1, 1, 5, 5)", "larger"});
-  expect_error([&] { conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3, 3}), none, options(1, 0, 3)); },
+  expect_error([&] { conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3, 3}), none, conv_options(1, 0, 3)); },
                {"conv2d", "dilation", "larger"});
-  expect_error([&] { conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3, 3}), none, options(0, 0)); },
+  expect_error([&] { conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3, 3}), none, conv_options(0, 0)); },
                {"conv2d", "stride"});
-  expect_error([&] { conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3, 3}), none, options(1, 0, 0)); },
+  expect_error([&] { conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3, 3}), none, conv_options(1, 0, 0)); },
                {"conv2d", "dilation"});
-  expect_error([&] { conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3, 3}), none, options(1, -1)); },
+  expect_error([&] { conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3, 3}), none, conv_options(1, -1)); },
                {"conv2d", "padding"});
-  expect_error([&] { conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3, 3}), none, options(1, 0, 1, 0)); },
+  expect_error([&] { conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3, 3}), none, conv_options(1, 0, 1, 0)); },
                {"conv2d", "groups"});
   expect_error([&] {
-    conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3, 3}), none, with_output_padding(options(2, 0), 1, 0));
+    conv2d(ones({1, 1, 5, 5}), ones({1, 1, 3, 3}), none, with_output_padding(conv_options(2, 0), 1, 0));
   }, {"conv2d", "output_padding"});
 }
 
 TEST(ConvTranspose2d, ShapeErrorsNameOpArgumentAndShapes) {
   Tensor none;
-  expect_error([&] { conv_transpose2d(ones({1, 4, 3, 3}), ones({3, 2, 3, 3}), none, options(1, 0)); },
+  expect_error([&] { conv_transpose2d(ones({1, 4, 3, 3}), ones({3, 2, 3, 3}), none, conv_options(1, 0)); },
                {"conv_transpose2d", "(1, 4, 3, 3)", "(3, 2, 3, 3)"});
   expect_error([&] {
-    conv_transpose2d(ones({1, 3, 3, 3}), ones({3, 2, 3, 3}), none, options(1, 0, 1, 2));
+    conv_transpose2d(ones({1, 3, 3, 3}), ones({3, 2, 3, 3}), none, conv_options(1, 0, 1, 2));
   }, {"conv_transpose2d", "(1, 3, 3, 3)", "groups=2"});
   expect_error([&] {
-    conv_transpose2d(ones({1, 4, 3, 3}), ones({4, 2, 3, 3}), ones({2}), options(1, 0, 1, 2));
+    conv_transpose2d(ones({1, 4, 3, 3}), ones({4, 2, 3, 3}), ones({2}), conv_options(1, 0, 1, 2));
   }, {"conv_transpose2d", "bias", "(4,)", "(2,)"});
   expect_error([&] {
-    ConvArgs o = with_output_padding(options(2, 0), 2, 0);
+    ConvArgs o = with_output_padding(conv_options(2, 0), 2, 0);
     conv_transpose2d(ones({1, 1, 3, 3}), ones({1, 1, 3, 3}), none, o);
   }, {"conv_transpose2d", "output_padding", "stride", "dilation"});
-  expect_error([&] { conv_transpose2d(ones({1, 1, 1, 1}), ones({1, 1, 1, 1}), none, options(1, 1)); },
+  expect_error([&] { conv_transpose2d(ones({1, 1, 1, 1}), ones({1, 1, 1, 1}), none, conv_options(1, 1)); },
                {"conv_transpose2d", "output size", "(1, 1, 1, 1)"});
 }
 

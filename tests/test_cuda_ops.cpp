@@ -1,19 +1,23 @@
-// The CUDA backend's kernels against the CPU backend, the oracle: every primitive called directly
-// (unary and its backward for every UnaryOp, binary for every BinaryOp with general strides, where,
-// strided_copy, reduce_rows, softmax, im2col/col2im), then the front-end ops built on them, forward
-// and backward through autograd (unary and broadcast binary ops, reductions, softmax, permute /
-// slice / concat / pad, matmul, conv2d and conv_transpose2d with stride, padding, groups, dilation
-// and chunked batches), the in-place updates and optimizers of the training loop, and whole
-// training steps of the three models (every layer they use) on both devices. Each result
-// is compared with a tolerance chosen per op: exact where both devices round the same IEEE
-// operations, a few ulps for CUDA's transcendental functions, a bound scaled by the largest value
-// for sums of many terms (GEMM, conv). Every test skips, saying why, without a usable GPU.
+// The CUDA backend against the CPU backend, the oracle: transfers, fills, the random streams and the
+// caching allocator's block reuse; every primitive called directly (unary and its backward for
+// every UnaryOp, binary for every BinaryOp with general strides, where, strided_copy, reduce_rows,
+// softmax, im2col_batch/col2im_batch); then the front-end ops built on them, forward and backward
+// through autograd (unary and broadcast binary ops, reductions, softmax, permute / slice / concat /
+// pad, matmul, conv2d and conv_transpose2d with stride, padding, groups, dilation and chunked
+// batches), the in-place updates and optimizers of the training loop, and whole training steps of
+// the three models (every layer they use) on both devices. Each result is compared with a
+// tolerance chosen per op: bit for bit or exact where both devices round the same IEEE operations,
+// a few ulps for CUDA's transcendental functions, a bound scaled by the largest value (or by
+// |A|·|B| for matmul) for sums of many terms (GEMM, conv). Every test skips, saying why, without a
+// usable GPU.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <memory>
 #include <string>
@@ -29,11 +33,15 @@
 #include "optim/sgd.h"
 #include "tensor/backend.h"
 #include "tensor/error.h"
+#include "tests/conv_test_helpers.h"
 #include "tests/cuda_test_helpers.h"
 #include "tests/model_test_helpers.h"
 
 namespace murine {
 namespace {
+
+using testing::ColumnBudget;
+using testing::conv_options;
 
 const float kInf = std::numeric_limits<float>::infinity();
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
@@ -92,6 +100,28 @@ void expect_close(const Tensor& cpu, const Tensor& cuda, Tolerance tol, const st
   EXPECT_EQ(cuda.device(), Device::CUDA) << what;
   ASSERT_EQ(cuda.shape(), cpu.shape()) << what;
   expect_close(cpu.to_vector(), cuda.to_vector(), tol, what);
+}
+
+uint32_t bits(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, sizeof u);
+  return u;
+}
+
+// Equal bit for bit (so -0 differs from +0, unlike kExact), except that any NaN matches any NaN
+// (CPU and GPU NaNs carry different bits).
+void expect_bit_identical(const std::vector<float>& expected, const std::vector<float>& actual,
+                          const std::string& what) {
+  ASSERT_EQ(expected.size(), actual.size()) << what;
+  size_t mismatches = 0, first = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    bool same = bits(expected[i]) == bits(actual[i]) ||
+                (std::isnan(expected[i]) && std::isnan(actual[i]));
+    if (!same && mismatches++ == 0) first = i;
+  }
+  EXPECT_EQ(mismatches, 0u) << what << ": " << mismatches << " of " << expected.size()
+                            << " elements differ; first at " << first << ": cpu " << expected[first]
+                            << ", cuda " << actual[first];
 }
 
 using TensorFn = std::function<Tensor(const std::vector<Tensor>&)>;
@@ -154,12 +184,110 @@ std::vector<float> normal_values(int64_t n, uint64_t seed, float scale = 1.0f) {
   return v;
 }
 
+// ---- transfers, fills, random streams and the caching allocator ----
+
+TEST(CudaOps, HostDeviceHostRoundTripIsBitExact) {
+  SKIP_WITHOUT_CUDA();
+  const float inf = std::numeric_limits<float>::infinity();
+  std::vector<float> values = {0.0f, -0.0f, 1.0f, -1.5f, 1e-40f /* subnormal */, 3.4e38f, inf, -inf,
+                               std::numeric_limits<float>::quiet_NaN()};
+  Generator gen(7);
+  std::vector<float> noise = randn({4093}, gen).to_vector();
+  values.insert(values.end(), noise.begin(), noise.end());
+  Tensor host = from_vector(values, {(int64_t)values.size()});
+
+  Tensor device = host.to(Device::CUDA);
+  EXPECT_EQ(device.device(), Device::CUDA);
+  EXPECT_EQ(device.shape(), host.shape());
+  std::vector<float> back = device.to(Device::CPU).to_vector();
+  ASSERT_EQ(back.size(), values.size());
+  EXPECT_EQ(std::memcmp(back.data(), values.data(), values.size() * sizeof(float)), 0);
+
+  // from_vector straight onto the device, and a device-to-device copy (clone).
+  std::vector<float> direct = from_vector(values, {(int64_t)values.size()}, Device::CUDA).to_vector();
+  EXPECT_EQ(std::memcmp(direct.data(), values.data(), values.size() * sizeof(float)), 0);
+  Tensor copy = device.clone();
+  backend(Device::CUDA).synchronize();
+  std::vector<float> cloned = copy.to_vector();
+  EXPECT_EQ(std::memcmp(cloned.data(), values.data(), values.size() * sizeof(float)), 0);
+
+  // Empty tensors move too.
+  Tensor empty = zeros({0, 3}).to(Device::CUDA);
+  EXPECT_EQ(empty.shape(), (Shape{0, 3}));
+  EXPECT_TRUE(empty.to_vector().empty());
+}
+
+TEST(CudaOps, FillsMatchCpu) {
+  SKIP_WITHOUT_CUDA();
+  Shape shape = {3, 1000, 7};
+  for (float v : zeros(shape, Device::CUDA).to_vector()) ASSERT_EQ(bits(v), bits(0.0f));
+  for (float v : ones(shape, Device::CUDA).to_vector()) ASSERT_EQ(v, 1.0f);
+  for (float v : full(shape, -2.5f, Device::CUDA).to_vector()) ASSERT_EQ(v, -2.5f);
+  EXPECT_EQ(scalar(4.25f, Device::CUDA).item(), 4.25f);
+  // start + i·step rounded as the CPU rounds it (no fused multiply-add on the device).
+  expect_bit_identical(arange(-3.0f, 5000.0f, 0.37f).to_vector(),
+                       arange(-3.0f, 5000.0f, 0.37f, Device::CUDA).to_vector(), "arange");
+}
+
+TEST(CudaOps, RandIsBitIdenticalToCpu) {
+  SKIP_WITHOUT_CUDA();
+  Generator cpu_gen(42), cuda_gen(42);
+  // Odd sizes so the second draw starts mid-way through the counters' lanes.
+  for (Shape shape : {Shape{1001}, Shape{3, 5, 7}, Shape{(int64_t(1) << 24) + 3}}) {
+    std::vector<float> want = rand(shape, cpu_gen).to_vector();
+    std::vector<float> got = rand(shape, cuda_gen, Device::CUDA).to_vector();
+    expect_bit_identical(want, got, "rand " + shape_str(shape));
+  }
+  EXPECT_EQ(cpu_gen.offset, cuda_gen.offset);
+}
+
+// The uniform bits are identical; Box–Muller's logf, sqrtf, cosf and sinf come from CUDA's maths
+// library on the device and glibc on the host, which may round differently in the last place.
+TEST(CudaOps, RandnMatchesCpuToTheLastUlps) {
+  SKIP_WITHOUT_CUDA();
+  Generator cpu_gen(2024), cuda_gen(2024);
+  for (Shape shape : {Shape{1001}, Shape{1 << 20}}) {
+    std::vector<float> want = randn(shape, cpu_gen).to_vector();
+    std::vector<float> got = randn(shape, cuda_gen, Device::CUDA).to_vector();
+    ASSERT_EQ(want.size(), got.size());
+    double max_abs = 0;
+    int64_t max_ulps = 0, differing = 0;
+    for (size_t i = 0; i < want.size(); ++i) {
+      double d = std::fabs((double)got[i] - want[i]);
+      int64_t ulps = std::llabs((int64_t)(int32_t)bits(got[i]) - (int64_t)(int32_t)bits(want[i]));
+      if (d > 0) ++differing;
+      max_abs = std::max(max_abs, d);
+      max_ulps = std::max(max_ulps, ulps);
+      ASSERT_LE(d, 1e-6 * std::max(1.0f, std::fabs(want[i])))
+          << "randn " << shape_str(shape) << " element " << i << ": cpu " << want[i] << ", cuda " << got[i];
+    }
+    std::printf("[ measured ] randn %s cuda vs cpu: %lld of %zu differ, max |diff| %.3g, max %lld ulps\n",
+                shape_str(shape).c_str(), (long long)differing, want.size(), max_abs,
+                (long long)max_ulps);
+  }
+}
+
+TEST(CudaOps, AllocatorReusesAFreedBlock) {
+  SKIP_WITHOUT_CUDA();
+  const float* first;
+  {
+    Tensor t = zeros({1000}, Device::CUDA);  // 4000 B, a 4096 B block
+    first = t.data();
+  }
+  // 4040 B rounds to the same 4096 B block size: the block just freed comes back.
+  Tensor again = zeros({1010}, Device::CUDA);
+  EXPECT_EQ(again.data(), first);
+  // A block still in use is never handed out twice.
+  Tensor other = zeros({1010}, Device::CUDA);
+  EXPECT_NE(other.data(), again.data());
+}
+
 // ---- primitives, called directly ----
 
-const UnaryOp kUnaryOps[] = {UnaryOp::Neg,       UnaryOp::Exp,     UnaryOp::Log,       UnaryOp::Sqrt,
-                             UnaryOp::Abs,       UnaryOp::Sign,    UnaryOp::PowScalar, UnaryOp::Clip,
-                             UnaryOp::Relu,      UnaryOp::LeakyRelu, UnaryOp::Sigmoid, UnaryOp::Tanh,
-                             UnaryOp::Silu,      UnaryOp::Softplus, UnaryOp::AddScalar, UnaryOp::MulScalar};
+// kUnaryOps and kBinaryOps (tensor/backend.h) are generated from the same list as the enums, so
+// every op an enum gains is run here.
+static_assert(std::size(kUnaryOps) == 15 && std::size(kBinaryOps) == 13,
+              "a new elementwise op: check that the cases below give it sensible parameters and inputs");
 
 TEST(CudaOps, UnaryPrimitiveMatchesCpuForEveryOp) {
   SKIP_WITHOUT_CUDA();
@@ -207,11 +335,6 @@ TEST(CudaOps, UnaryBackwardAcceptsAMissingXOrY) {
     expect_close(gx.cpu, gx.cuda, kExact, "relu backward from x only");
   });
 }
-
-const BinaryOp kBinaryOps[] = {BinaryOp::Add, BinaryOp::Sub,     BinaryOp::Mul,     BinaryOp::Div,
-                               BinaryOp::Pow, BinaryOp::Maximum, BinaryOp::Minimum, BinaryOp::Lt,
-                               BinaryOp::Le,  BinaryOp::Gt,      BinaryOp::Ge,      BinaryOp::Eq,
-                               BinaryOp::Ne};
 
 // conv2d passes `binary` a first operand read through arbitrary strides (not a broadcast): here a
 // (3, 4, 5) block read as its (5, 4, 3) transpose, a strided slice, and an operand read twice.
@@ -424,24 +547,14 @@ TEST(CudaOps, Im2colAndCol2imPrimitivesMatchCpuExactly) {
         ASSERT_GT(col_size, 0) << what;
         Buffers images = buffers(normal_values(image_size, seed++));
         Buffers col = empty_buffers(col_size);
-        if (batch == 1) {
-          cpu().im2col(g, images.cpu.data(), col.cpu.data());
-          gpu().im2col(g, images.cuda.data(), col.cuda.data());
-        } else {
-          cpu().im2col_batch(g, batch, images.cpu.data(), col.cpu.data());
-          gpu().im2col_batch(g, batch, images.cuda.data(), col.cuda.data());
-        }
+        cpu().im2col_batch(g, batch, images.cpu.data(), col.cpu.data());
+        gpu().im2col_batch(g, batch, images.cuda.data(), col.cuda.data());
         expect_close(col.cpu, col.cuda, kExact, "im2col " + what);
         // col2im accumulates onto what is there already.
         Buffers grads = buffers(normal_values(col_size, seed++));
         Buffers folded = buffers(normal_values(image_size, seed++));
-        if (batch == 1) {
-          cpu().col2im(g, grads.cpu.data(), folded.cpu.data());
-          gpu().col2im(g, grads.cuda.data(), folded.cuda.data());
-        } else {
-          cpu().col2im_batch(g, batch, grads.cpu.data(), folded.cpu.data());
-          gpu().col2im_batch(g, batch, grads.cuda.data(), folded.cuda.data());
-        }
+        cpu().col2im_batch(g, batch, grads.cpu.data(), folded.cpu.data());
+        gpu().col2im_batch(g, batch, grads.cuda.data(), folded.cuda.data());
         expect_close(folded.cpu, folded.cuda, kExact, "col2im " + what);
       });
     }
@@ -506,6 +619,15 @@ const std::vector<BroadcastCase> kBroadcastCases = {
     {{64, 1, 300}, {7, 1}},                                   // many blocks
 };
 
+// Shapes only the forward arithmetic on noise runs (ArithmeticOnNoiseIsBitIdenticalToCpu).
+const std::vector<BroadcastCase> kMoreBroadcastCases = {
+    {{}, {}},                              // scalar with scalar
+    {{1}, {7}},
+    {{2, 3, 4, 1, 1, 1, 1, 1, 5}, {5}},    // rank 9 that merges down
+    {{0, 3}, {3}},                         // empty
+    {{256, 1031}, {1031}},                 // many blocks
+};
+
 TEST(CudaOps, BinaryOpsBroadcastAndGradientsMatchCpu) {
   SKIP_WITHOUT_CUDA();
   using Op = Tensor (*)(const Tensor&, const Tensor&);
@@ -548,6 +670,45 @@ TEST(CudaOps, BinaryOpsBroadcastAndGradientsMatchCpu) {
                       kExact, /*grads=*/false);
     }
   }
+}
+
+// Forward only, on noise rather than levels: sums and products of noise round, so this checks that
+// both devices round add, sub, mul and div alike, over the edge shapes too.
+TEST(CudaOps, ArithmeticOnNoiseIsBitIdenticalToCpu) {
+  SKIP_WITHOUT_CUDA();
+  using Op = Tensor (*)(const Tensor&, const Tensor&);
+  const std::vector<std::pair<const char*, Op>> ops = {
+      {"add", [](const Tensor& a, const Tensor& b) { return add(a, b); }},
+      {"sub", [](const Tensor& a, const Tensor& b) { return sub(a, b); }},
+      {"mul", [](const Tensor& a, const Tensor& b) { return mul(a, b); }},
+      {"div", [](const Tensor& a, const Tensor& b) { return div(a, b); }},
+  };
+  Generator gen(11);
+  std::vector<BroadcastCase> cases = kBroadcastCases;
+  cases.insert(cases.end(), kMoreBroadcastCases.begin(), kMoreBroadcastCases.end());
+  for (const BroadcastCase& c : cases) {
+    Tensor a = randn(c.a, gen);
+    // Denominators in [0.5, 1.5), away from zero.
+    Tensor b = rand(c.b, gen) + 0.5f;
+    Tensor a_cuda = a.to(Device::CUDA), b_cuda = b.to(Device::CUDA);
+    for (const auto& [name, op] : ops) {
+      Tensor expected = op(a, b), actual = op(a_cuda, b_cuda);
+      std::string what = std::string(name) + " " + shape_str(c.a) + " with " + shape_str(c.b);
+      EXPECT_EQ(actual.device(), Device::CUDA) << what;
+      EXPECT_EQ(actual.shape(), expected.shape()) << what;
+      expect_bit_identical(expected.to_vector(), actual.to_vector(), what);
+    }
+  }
+}
+
+TEST(CudaOps, LargeBinaryCoversTheGridStrideLoop) {
+  SKIP_WITHOUT_CUDA();
+  // More elements than the largest grid (65536 blocks × 256 threads), so threads loop.
+  int64_t n = (int64_t(1) << 24) + 5;
+  Generator gen(3);
+  Tensor a = rand({n}, gen), b = rand({1}, gen);
+  expect_bit_identical(mul(a, b).to_vector(),
+                       mul(a.to(Device::CUDA), b.to(Device::CUDA)).to_vector(), "mul (2^24+5) by (1)");
 }
 
 TEST(CudaOps, WhereAndInPlaceAddMatchCpu) {
@@ -665,6 +826,85 @@ TEST(CudaOps, ShapeOpsAndGradientsMatchCpu) {
   for (const ShapeCase& c : cases) compare_devices(c.name, c.inputs, c.fn, kExact, kSums);
 }
 
+// |cuda - cpu| <= 1e-5 · (|A|·|B|)_ij elementwise: a relative bound on the sum of |terms|, which
+// stays meaningful where the sum cancels to near zero.
+void expect_matmul_close(const Tensor& a, const Tensor& b, const Tensor& actual_cuda,
+                         const std::string& what) {
+  Tensor expected = matmul(a, b);
+  ASSERT_EQ(actual_cuda.shape(), expected.shape()) << what;
+  std::vector<float> want = expected.to_vector(), got = actual_cuda.to_vector();
+  std::vector<float> scale = matmul(abs(a), abs(b)).to_vector();
+  double worst = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    double err = std::fabs((double)got[i] - want[i]);
+    double bound = 1e-5 * scale[i] + 1e-30;
+    worst = std::max(worst, err / bound);
+    ASSERT_LE(err, bound) << what << ": element " << i << ": cpu " << want[i] << ", cuda " << got[i];
+  }
+  std::printf("[ measured ] %s: worst |cuda - cpu| is %.3g of the 1e-5 bound\n", what.c_str(), worst);
+}
+
+TEST(CudaOps, MatmulMatchesCpu) {
+  SKIP_WITHOUT_CUDA();
+  const std::vector<std::pair<Shape, Shape>> cases = {
+      {{37, 53}, {53, 29}},        // odd sizes, one GEMM
+      {{1, 1}, {1, 1}},
+      {{4, 17, 9}, {4, 9, 13}},    // strided batched
+      {{1, 5, 6}, {3, 6, 7}},      // a shared by every matrix (stride 0)
+      {{4, 17, 9}, {9, 13}},       // b shared: the batch folds into the rows
+      {{2, 1, 5, 6}, {6, 7}},
+      {{64}, {64, 10}},            // 1-D operands, as NumPy
+      {{10, 64}, {64}},
+      {{64}, {64}},                // dot product
+      {{5, 0}, {0, 3}},            // empty inner dim: zeros
+      {{256, 512}, {512, 384}},    // big enough for cuBLAS' tiled kernels
+  };
+  Generator gen(5);
+  for (const auto& [sa, sb] : cases) {
+    Tensor a = randn(sa, gen), b = randn(sb, gen);
+    std::string what = "matmul " + shape_str(sa) + " @ " + shape_str(sb);
+    run_case(what, [&] {
+      Tensor y = matmul(a.to(Device::CUDA), b.to(Device::CUDA));
+      EXPECT_EQ(y.device(), Device::CUDA) << what;
+      expect_matmul_close(a, b, y, what);
+    });
+  }
+}
+
+// matmul's backward is dA = dY·Bᵀ and dB = Aᵀ·dY as GEMMs with transpose flags, so this checks
+// the trans_a / trans_b mapping onto cuBLAS, single and batched.
+TEST(CudaOps, MatmulGradientsUseTransposedGemmsCorrectly) {
+  SKIP_WITHOUT_CUDA();
+  const std::vector<std::pair<Shape, Shape>> cases = {
+      {{37, 53}, {53, 29}},
+      {{4, 17, 9}, {4, 9, 13}},
+  };
+  Generator gen(9);
+  for (const auto& [sa, sb] : cases) {
+    Tensor a = randn(sa, gen), b = randn(sb, gen);
+    std::string what = "matmul backward " + shape_str(sa) + " @ " + shape_str(sb);
+    run_case(what, [&] {
+      Tensor gy = randn(matmul(a, b).shape(), gen);
+      Tensor a_cpu = a.detach().requires_grad_(), b_cpu = b.detach().requires_grad_();
+      matmul(a_cpu, b_cpu).backward(gy);
+      Tensor a_cuda = a.to(Device::CUDA).requires_grad_(), b_cuda = b.to(Device::CUDA).requires_grad_();
+      matmul(a_cuda, b_cuda).backward(gy.to(Device::CUDA));
+      ASSERT_TRUE(a_cuda.grad().defined() && b_cuda.grad().defined()) << what;
+      EXPECT_EQ(a_cuda.grad().device(), Device::CUDA);
+      // dA = gy·Bᵀ: the reference is the CPU's gradient, the bound the same |·| product.
+      auto check = [&](const Tensor& want, const Tensor& got, const Tensor& scale, const char* name) {
+        std::vector<float> w = want.to_vector(), g = got.to_vector(), s = scale.to_vector();
+        ASSERT_EQ(w.size(), g.size());
+        for (size_t i = 0; i < w.size(); ++i)
+          ASSERT_LE(std::fabs((double)g[i] - w[i]), 1e-5 * s[i] + 1e-30)
+              << what << " d" << name << " element " << i << ": cpu " << w[i] << ", cuda " << g[i];
+      };
+      check(a_cpu.grad(), a_cuda.grad(), matmul(abs(gy), transpose(abs(b))), "A");
+      check(b_cpu.grad(), b_cuda.grad(), matmul(transpose(abs(a)), abs(gy)), "B");
+    });
+  }
+}
+
 TEST(CudaOps, MatmulAndLinearGradientsMatchCpu) {
   SKIP_WITHOUT_CUDA();
   Generator gen(106);
@@ -680,34 +920,12 @@ TEST(CudaOps, MatmulAndLinearGradientsMatchCpu) {
                   kSums);
 }
 
-// The column budget decides how many images one im2col lowers; each case runs with the default
-// (whole batch), with 1 byte (one image a chunk) and with a budget that splits the batch unevenly.
-class ColumnBudget {
- public:
-  explicit ColumnBudget(int64_t bytes) : saved_(conv_column_budget_bytes()) {
-    set_conv_column_budget_bytes(bytes);
-  }
-  ~ColumnBudget() { set_conv_column_budget_bytes(saved_); }
-
- private:
-  int64_t saved_;
-};
-
 struct ConvCase {
   std::string name;
   Shape x, weight;
   bool bias;
   ConvArgs options;
 };
-
-ConvArgs conv_options(int64_t stride, int64_t pad, int64_t dilation = 1, int64_t groups = 1) {
-  ConvArgs o;
-  o.stride_h = o.stride_w = stride;
-  o.pad_top = o.pad_bottom = o.pad_left = o.pad_right = pad;
-  o.dilation_h = o.dilation_w = dilation;
-  o.groups = groups;
-  return o;
-}
 
 void compare_convolutions(const std::vector<ConvCase>& cases, bool transposed) {
   Generator gen(transposed ? 108 : 107);
@@ -723,7 +941,8 @@ void compare_convolutions(const std::vector<ConvCase>& cases, bool transposed) {
     const int64_t rows = (transposed ? y.shape()[1] : c.x[1]) * kernel_area;
     const int64_t positions = transposed ? c.x[2] * c.x[3] : y.shape()[2] * y.shape()[3];
     const int64_t two_images = 2 * rows * positions * (int64_t)sizeof(float);
-    // Budgets: the whole batch in one chunk; one image a chunk; two images a chunk (5 → 2, 2, 1).
+    // The column budget decides how many images one im2col lowers. Budgets: the whole batch in
+    // one chunk; one image a chunk; two images a chunk (5 → 2, 2, 1).
     for (int64_t budget : {int64_t(256) << 20, int64_t(1), two_images}) {
       ColumnBudget guard(budget);
       compare_devices(op + c.name + ", column budget " + std::to_string(budget), inputs,
