@@ -1,6 +1,6 @@
 // What the CUDA tests share: the skip when the CUDA backend cannot run here, with the registry's
 // reason ("built without the CUDA backend (rebuild with make CUDA=1)" or "no CUDA device is
-// visible on this machine"). Used by tests/test_cuda.cpp and tests/test_cuda_ops.cpp.
+// visible on this machine"). Used by tests/test_cuda_ops.cpp and the CUDA cases of the I/O tests.
 #pragma once
 #include <gtest/gtest.h>
 
