@@ -27,7 +27,7 @@ namespace {
 struct MaskOptions {
   std::string kind = "dense";
   int64_t in = 0, out = 0, kernel = 0, groups = 1;
-  WindowSpec spec;
+  WindowSpec spec{.form = "2d"};
   int64_t node = -1;  // x node to highlight; -1: the one nearest the square's centre
   std::string png;
   bool csv = false;
@@ -360,8 +360,9 @@ int run_mask(MaskOptions& o) {
   WindowSpec& sp = o.spec;
   if (!o.input2d_option->count()) sp.input2d_width = default_2d_width(l.nx);
   if (!o.output2d_option->count()) sp.output2d_width = default_2d_width(l.ny);
-  const Tensor window = make_window(sp, l.weight, l.name);  // validates the spec
-  const WindowStats st = window_stats(sp, l.weight, l.name);
+  const Window built = build_window(sp, l.weight, l.name);  // validates the spec
+  const Tensor& window = built.tensor;
+  const WindowStats& st = built.stats;
   const bool plane = sp.form == "2d";
 
   int64_t node = o.node;
