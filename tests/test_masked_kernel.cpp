@@ -62,6 +62,32 @@ TEST(MaskedKernel, GivenWindowFromNpyFile) {
   }
 }
 
+TEST(MaskedKernel, GivenGaussianWindowCarriesItsWCorrAsABuiltOne) {
+  // The built 'gaussian' window, given back: the same initial weight (W ⊙ window, no extra w_corr).
+  WindowSpec gaussian{.form = "gaussian", .param_reduction = 0.5};
+  manual_seed(9);
+  mDense built({.units = 5, .in_features = 8, .window = gaussian});
+  manual_seed(9);
+  mDense given({.units = 5, .in_features = 8, .window = {.form = "gaussian", .given = built.window}});
+  EXPECT_EQ(given.weight.to_vector(), built.weight.to_vector());
+  EXPECT_TRUE(given.masked_kernel()->given());
+}
+
+TEST(MaskedKernel, ConvolutionReloadKeepsItsKernelWindow) {
+  Conv2DOptions o{.filters = 6, .kernel_size = 3, .padding = "same", .in_channels = 4};
+  o.window = {.form = "kernel", .param_reduction = 0.5, .seed = 1};
+  mConv2D a(o);
+  o.window.seed = 2;
+  mConv2D b(o);
+  ASSERT_NE(a.window.to_vector(), b.window.to_vector());
+  b.load_state_dict(a.state_dict());
+  EXPECT_EQ(b.masked_kernel()->window().to_vector(), a.window.to_vector());
+  EXPECT_EQ(b.window_stats().num_ones, a.window_stats().num_ones);
+  Generator gen(4);
+  Tensor x = randn({1, 4, 5, 5}, gen);
+  EXPECT_EQ(b(x).to_vector(), a(x).to_vector());
+}
+
 TEST(MaskedKernel, GivenWindowErrorsNameLayerArgumentAndShapes) {
   expect_error([] { mDense({.units = 3, .in_features = 6, .window = {.given = drawn_window()}}); },
                {"mDense", "window.given", "(4, 6)", "(3, 6)"});
