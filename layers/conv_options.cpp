@@ -6,7 +6,7 @@
 
 namespace murine {
 
-void check_conv_options(const Conv2DOptions& o, const std::string& layer, bool masked) {
+void check_conv_options(const Conv2DOptions& o, const std::string& layer) {
   MURINE_CHECK(o.filters > 0, layer << ": filters must be positive, got " << o.filters);
   MURINE_CHECK(o.kernel_size.h > 0 && o.kernel_size.w > 0,
                layer << ": kernel_size must be positive, got (" << o.kernel_size.h << ", " << o.kernel_size.w << ")");
@@ -26,19 +26,6 @@ void check_conv_options(const Conv2DOptions& o, const std::string& layer, bool m
     MURINE_CHECK(o.padding.pad.h >= 0 && o.padding.pad.w >= 0,
                  layer << ": padding must be >= 0, got (" << o.padding.pad.h << ", " << o.padding.pad.w << ")");
   check_activation(o.activation, layer);
-  if (!masked)
-    MURINE_CHECK(o.form.empty(), layer << ": form '" << o.form << "' needs a masked layer (m" << layer << ")");
-}
-
-WindowSpec window_spec(const Conv2DOptions& o) {
-  WindowSpec s;
-  s.form = o.form.empty() ? "2d" : o.form;
-  s.input2d_width = o.input2d_width;
-  s.output2d_width = o.output2d_width;
-  s.window2d_width = o.window2d_width;
-  s.param_reduction = o.param_reduction;
-  s.seed = o.window_seed;
-  return s;
 }
 
 static void same_pads(int64_t n, int64_t k, int64_t s, int64_t d, int64_t& before, int64_t& after) {

@@ -42,18 +42,13 @@ struct Conv2DOptions {
   Initializer kernel_initializer = Initializer::glorot_uniform();
   Initializer bias_initializer = Initializer::zeros();
   int64_t in_channels = 0;  // 0: taken from the first input (Keras); PyTorch passes it
-  // Connection window (masked layers only; an unmasked layer rejects a form).
-  std::string form = "";
-  int64_t input2d_width = 0, output2d_width = 0;
-  double window2d_width = 0.5;
-  double param_reduction = 0.5;
-  uint64_t window_seed = 0;
+  // Connection window (masked layers only; an unmasked layer rejects one), e.g.
+  // .window = {.form = "2d", .input2d_width = 8, .output2d_width = 8, .window2d_width = 0.4}.
+  WindowSpec window;
 };
 
 // Validates the options common to every convolution; `layer` names the layer in errors.
-void check_conv_options(const Conv2DOptions& o, const std::string& layer, bool masked);
-// The WindowSpec a masked layer's options describe.
-WindowSpec window_spec(const Conv2DOptions& o);
+void check_conv_options(const Conv2DOptions& o, const std::string& layer);
 
 // Explicit pads (top, bottom, left, right) of a convolution over an (h, w) input.
 // [same padding] total = max((⌈n/s⌉ - 1)·s + d·(k - 1) + 1 - n, 0), before = ⌊total/2⌋, after = the rest

@@ -3,7 +3,7 @@
 // weight (units, in_features) in PyTorch layout; y = x·(W ⊙ window)ᵀ + b.
 #pragma once
 #include "layers/initializers.h"
-#include "layers/module.h"
+#include "layers/kernel_layer.h"
 #include "layers/window.h"
 
 namespace murine {
@@ -15,41 +15,29 @@ struct DenseOptions {
   Initializer kernel_initializer = Initializer::glorot_uniform();
   Initializer bias_initializer = Initializer::zeros();
   int64_t in_features = 0;  // 0: taken from the first input (Keras); PyTorch's Linear passes it
-  // Connection window (mDense / SzDense only; an unmasked Dense rejects a form).
-  std::string form = "";
-  int64_t input2d_width = 0, output2d_width = 0;
-  double window2d_width = 0.5;
-  double param_reduction = 0.5;
-  double halfbandwidth = 0.0;
-  uint64_t window_seed = 0;
+  // Connection window (mDense / SzDense only; an unmasked Dense rejects one):
+  // .window = {.form = "2d", .input2d_width = 16, .output2d_width = 8, .window2d_width = 0.4}, or a
+  // given one: .window = {.form = "random", .given_npy = "window.npy"}.
+  WindowSpec window;
 };
 
-class Dense : public Module {
+class Dense : public KernelLayer {
  public:
   explicit Dense(DenseOptions options);
   // PyTorch's nn.Linear(in, out, bias): (in, out) order, kaiming_uniform(√5) weight and its bias rule.
   static DenseOptions torch(int64_t in_features, int64_t out_features, bool bias = true);
 
   Tensor forward(const Tensor& x) override;
-  std::string type_name() const override { return name_; }
   // Creates the parameters for `in_features` inputs (done by the first forward otherwise).
   void build(int64_t in_features);
-  bool built() const { return weight.defined(); }
-
   const DenseOptions& options() const { return options_; }
-  // The window (undefined for an unmasked Dense) and its figures.
-  Tensor window;
-  WindowStats window_stats() const;
-  Tensor weight, bias;
 
  protected:
-  Dense(DenseOptions options, bool masked, std::string name);
+  // default_form: the form of a masked layer whose options name none.
+  Dense(DenseOptions options, bool masked, std::string name, const char* default_form = "2d");
 
  private:
   DenseOptions options_;
-  bool masked_;
-  std::string name_;
-  WindowSpec spec() const;
 };
 
 class mDense : public Dense {

@@ -117,6 +117,12 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state, bool st
                              << " in the model but " << shape_str(it->second.shape()) << " in the state");
     assign_in_place(t, it->second);
   }
+  notify_state_loaded();
+}
+
+void Module::notify_state_loaded() {
+  state_loaded();
+  for (auto& [name, child] : children_) child->notify_state_loaded();
 }
 
 void Module::save(const std::string& path) const { save_safetensors(path, state_dict()); }

@@ -16,6 +16,7 @@
 namespace murine {
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+class MaskedKernel;
 
 class Module {
  public:
@@ -28,6 +29,12 @@ class Module {
   // Keras-style class name ("Dense", "mConv2D"), used in errors and summaries.
   virtual std::string type_name() const = 0;
 
+  // The layer's kernel (the weight of Dense, Conv2D, Conv2DTranspose and their masked twins) once
+  // built; undefined for layers without one.
+  virtual Tensor kernel_weight() const { return Tensor(); }
+  // The connection window of a masked layer (layers/masked_kernel.h); nullptr when unmasked.
+  virtual const MaskedKernel* masked_kernel() const { return nullptr; }
+
   NamedTensors named_parameters() const;  // recursive, dotted names
   NamedTensors named_buffers() const;
   std::vector<Tensor> parameters() const;
@@ -38,7 +45,8 @@ class Module {
   std::vector<std::pair<std::string, Generator*>> named_random_streams();
 
   // Parameters and buffers by name. load_state_dict copies values into the existing tensors (so every
-  // handle to a parameter stays valid); with strict, missing or unexpected names are errors.
+  // handle to a parameter stays valid); with strict, missing or unexpected names are errors; then every
+  // module's state_loaded() runs.
   std::map<std::string, Tensor> state_dict() const;
   void load_state_dict(const std::map<std::string, Tensor>& state, bool strict = true);
   // The state dict as a safetensors file (atomic write) and back.
@@ -58,6 +66,9 @@ class Module {
  protected:
   // This module's own random stream, if it draws one (Dropout); children are walked by the caller.
   virtual Generator* random_stream() { return nullptr; }
+  // Called on this module and every child after load_state_dict wrote into their tensors, for state
+  // derived from them (a masked layer's window figures).
+  virtual void state_loaded() {}
   // Registers a trainable tensor (requires_grad is set) or a constant buffer; returns it.
   Tensor register_parameter(const std::string& name, Tensor value);
   Tensor register_buffer(const std::string& name, Tensor value);
@@ -72,6 +83,7 @@ class Module {
 
  private:
   void add_child(const std::string& name, std::shared_ptr<Module> child);
+  void notify_state_loaded();
   NamedTensors params_, buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;

@@ -46,18 +46,7 @@ SpectralNormalization::SpectralNormalization(std::shared_ptr<Dense> layer, Spect
                             },
                             options) {}
 
-SpectralNormalization::SpectralNormalization(std::shared_ptr<Conv2D> layer, SpectralNormalizationOptions options)
-    : SpectralNormalization(layer, weight_slot_of(layer),
-                            [l = layer.get()](const Tensor& x) {
-                              MURINE_CHECK(x.rank() == 4, "SpectralNormalization: the wrapped " << l->type_name()
-                                                              << " expects input (N, C, H, W), got "
-                                                              << shape_str(x.shape()));
-                              if (!l->built()) l->build(x.shape()[1]);
-                            },
-                            options) {}
-
-SpectralNormalization::SpectralNormalization(std::shared_ptr<Conv2DTranspose> layer,
-                                             SpectralNormalizationOptions options)
+SpectralNormalization::SpectralNormalization(std::shared_ptr<Convolution> layer, SpectralNormalizationOptions options)
     : SpectralNormalization(layer, weight_slot_of(layer),
                             [l = layer.get()](const Tensor& x) {
                               MURINE_CHECK(x.rank() == 4, "SpectralNormalization: the wrapped " << l->type_name()

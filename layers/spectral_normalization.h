@@ -55,8 +55,8 @@ struct SpectralNormalizationOptions {
 class SpectralNormalization : public Module {
  public:
   explicit SpectralNormalization(std::shared_ptr<Dense> layer, SpectralNormalizationOptions options = {});
-  explicit SpectralNormalization(std::shared_ptr<Conv2D> layer, SpectralNormalizationOptions options = {});
-  explicit SpectralNormalization(std::shared_ptr<Conv2DTranspose> layer, SpectralNormalizationOptions options = {});
+  // Conv2D, Conv2DTranspose and their masked twins.
+  explicit SpectralNormalization(std::shared_ptr<Convolution> layer, SpectralNormalizationOptions options = {});
 
   // Training: one power-iteration step (u updated), then the layer with W/σ. Eval: W/σ from the current u
   // (or the raw W, with normalize_in_eval off).

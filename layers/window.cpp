@@ -9,9 +9,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <vector>
 
 #include "autograd/ops.h"
+#include "io/npy.h"
 #include "tensor/error.h"
 #include "tensor/random.h"
 
@@ -149,21 +151,14 @@ ChannelWindow scan_gaussian(int64_t nx, int64_t ny, double p, double halfbandwid
   return w;
 }
 
-// The whole weight-shaped window and its figures.
-struct Window {
-  Tensor tensor;
-  WindowStats stats;
-};
-
 const char* kFormList = "'2d', 'diagonal', 'gaussian', 'random', 'individual', 'kernel'";
 
-Window build(const WindowSpec& spec, const Shape& weight_shape, const std::string& layer_name) {
-  const std::string layer = layer_name.empty() ? std::string("window") : layer_name;
-  const std::string& form = spec.form;
+// The form a layer asked for (empty: '2d'), checked against the weight's rank.
+std::string checked_form(const WindowSpec& spec, const Sides& s, const Shape& weight_shape, const std::string& layer) {
+  const std::string form = spec.form.empty() ? std::string("2d") : spec.form;
   const bool known = form == "2d" || form == "diagonal" || form == "gaussian" || form == "random" ||
                      form == "individual" || form == "kernel";
   MURINE_CHECK(known, layer << ": unknown window form '" << form << "'; valid forms: " << kFormList);
-  const Sides s = sides_of(weight_shape, layer);
   if (s.conv) {
     MURINE_CHECK(form != "gaussian" && form != "random",
                  layer << ": form '" << form << "' is for dense (Linear) weights only; the "
@@ -175,6 +170,68 @@ Window build(const WindowSpec& spec, const Shape& weight_shape, const std::strin
                        << "weights only; the dense weight " << shape_str(weight_shape)
                        << " accepts '2d', 'diagonal', 'gaussian', 'random', 'individual'");
   }
+  return form;
+}
+
+// [window usage] %usage = 100·num_ones/num_weights; reduced ratio = (num_weights - num_ones)/num_weights
+// ('gaussian': 1 - Σg/num_weights, the reference's two spellings of 1 - usage).
+WindowStats stats_of(int64_t total, double num_ones, double gsum, double hb) {
+  WindowStats st{};
+  st.num_weights = total;
+  st.num_ones = num_ones;
+  st.usage_percent = 100.0 * num_ones / (double)total;
+  st.reduced_ratio = gsum >= 0 ? 1.0 - gsum / (double)total : ((double)total - num_ones) / (double)total;
+  // [w_corr] w_corr = num_weights / num_ones (1 when nothing is kept): the factor that keeps the
+  // masked layer's output variance near the unmasked one's.
+  st.w_corr = num_ones > 0 ? (double)total / num_ones : 1.0;
+  st.halfbandwidth = hb;
+  return st;
+}
+
+// The most bytes a .npy file of a weight-shaped window may have: float64 data and a header.
+uintmax_t npy_size_limit(const Shape& weight_shape) { return (uintmax_t)numel(weight_shape) * 8 + (1u << 20); }
+
+// A given window (a tensor or a .npy file): checked against the weight's shape, counted.
+Window given_window(const WindowSpec& spec, const Shape& weight_shape, const std::string& layer) {
+  MURINE_CHECK(!(spec.given.defined() && !spec.given_npy.empty()),
+               layer << ": window: give the window as a tensor (given) or a .npy file (given_npy), not both");
+  const Sides s = sides_of(weight_shape, layer);
+  if (!spec.form.empty()) checked_form(spec, s, weight_shape, layer);
+  Tensor w;
+  std::string what;
+  if (spec.given.defined()) {
+    w = spec.given.detach().to(Device::CPU);
+    what = "the given window (window.given)";
+  } else {
+    const std::string& path = spec.given_npy;
+    what = "the window file (window.given_npy) '" + path + "'";
+    std::error_code ec;
+    const uintmax_t size = std::filesystem::file_size(path, ec);
+    MURINE_CHECK(!ec, layer << ": " << what << " cannot be read: " << ec.message());
+    MURINE_CHECK(size <= npy_size_limit(weight_shape),
+                 layer << ": " << what << " has " << size << " bytes, more than a window for the weight "
+                       << shape_str(weight_shape) << " can need");
+    w = load_npy(path);
+  }
+  MURINE_CHECK(w.shape() == weight_shape, layer << ": " << what << " has shape " << shape_str(w.shape())
+                                                << " but the layer's weight has shape " << shape_str(weight_shape)
+                                                << "; a window has the weight's shape (PyTorch layout)");
+  Window out{w.clone(), {}};
+  const std::vector<float> v = out.tensor.to_vector();
+  for (size_t k = 0; k < v.size(); ++k)
+    MURINE_CHECK(std::isfinite(v[k]), layer << ": " << what << " holds a non-finite value " << v[k]
+                                            << " at flat index " << k);
+  out.stats = window_stats_of(out.tensor);
+  return out;
+}
+
+}  // namespace
+
+Window build_window(const WindowSpec& spec, const Shape& weight_shape, const std::string& layer_name) {
+  const std::string layer = layer_name.empty() ? std::string("window") : layer_name;
+  if (spec.has_given()) return given_window(spec, weight_shape, layer);
+  const Sides s = sides_of(weight_shape, layer);
+  const std::string form = checked_form(spec, s, weight_shape, layer);
   check_halfbandwidth(spec.halfbandwidth, layer);
   if (spec.halfbandwidth > 0.0) {
     MURINE_CHECK(!s.conv, layer << ": halfbandwidth " << spec.halfbandwidth
@@ -228,28 +285,22 @@ Window build(const WindowSpec& spec, const Shape& weight_shape, const std::strin
       std::fill_n(full.begin() + yx * s.taps, s.taps, cw.values[yx]);
   }
 
-  WindowStats st{};
-  st.num_weights = total;
   if (gsum >= 0) {
     num_ones = gsum;  // 'gaussian' on a Linear weight: no taps
   } else {
     for (double v : full) num_ones += v;
   }
-  st.num_ones = num_ones;
-  // [window usage] %usage = 100·num_ones/num_weights; reduced ratio = (num_weights - num_ones)/num_weights
-  // ('gaussian': 1 - Σg/num_weights, the reference's two spellings of 1 - usage).
-  st.usage_percent = 100.0 * num_ones / (double)total;
-  st.reduced_ratio = gsum >= 0 ? 1.0 - gsum / (double)total : ((double)total - num_ones) / (double)total;
-  // [w_corr] w_corr = num_weights / num_ones (1 when nothing is kept): the factor that keeps the
-  // masked layer's output variance near the unmasked one's.
-  st.w_corr = num_ones > 0 ? (double)total / num_ones : 1.0;
-  st.halfbandwidth = (form == "diagonal" || form == "gaussian") ? hb : 0.0;
-
+  const bool banded = form == "diagonal" || form == "gaussian";
   std::vector<float> values(full.begin(), full.end());
-  return {from_vector(values, weight_shape), st};
+  return {from_vector(values, weight_shape), stats_of(total, num_ones, gsum, banded ? hb : 0.0)};
 }
 
-}  // namespace
+WindowStats window_stats_of(const Tensor& window) {
+  MURINE_CHECK(window.defined() && window.numel() > 0, "window_stats_of: needs a non-empty window");
+  double num_ones = 0;
+  for (float v : window.to_vector()) num_ones += v;
+  return stats_of(window.numel(), num_ones, -1, 0.0);
+}
 
 double diagonal_halfbandwidth(int64_t nx, int64_t ny, double param_reduction) {
   // [window diagonal hb] hb = nx·ny / sqrt(nx² + ny²) · (1 - sqrt(p))
@@ -268,11 +319,11 @@ int64_t default_2d_width(int64_t n) {
 }
 
 Tensor make_window(const WindowSpec& spec, const Shape& weight_shape, const std::string& layer) {
-  return build(spec, weight_shape, layer).tensor;
+  return build_window(spec, weight_shape, layer).tensor;
 }
 
 WindowStats window_stats(const WindowSpec& spec, const Shape& weight_shape, const std::string& layer) {
-  return build(spec, weight_shape, layer).stats;
+  return build_window(spec, weight_shape, layer).stats;
 }
 
 namespace {

@@ -10,15 +10,24 @@
 
 namespace murine {
 
-// Which window a masked layer uses and its parameters (Keras argument names).
+// Which window a masked layer uses and its parameters (Keras argument names), or the window itself.
 struct WindowSpec {
-  std::string form = "2d";       // "2d" | "diagonal" | "gaussian" | "random" | "individual" | "kernel"
+  // "2d" | "diagonal" | "gaussian" | "random" | "individual" | "kernel"; "": the layer's default
+  // ('2d' for mDense / mConv2D / mConv2DTranspose and make_window, 'diagonal' for SzDense / SzConv2D).
+  std::string form = "";
   int64_t input2d_width = 0;     // nx1 ('2d'): nodes per row of the x side's grid
   int64_t output2d_width = 0;    // ny1 ('2d'): nodes per row of the y side's grid
   double window2d_width = 0.5;   // r ('2d'): radius of the window on the unit square
   double param_reduction = 0.5;  // p ('diagonal', 'gaussian', random forms)
   double halfbandwidth = 0.0;    // > 0: explicit half band width (mDense 'diagonal'/'gaussian' only)
   uint64_t seed = 0;             // random forms: Philox seed
+  // A given window, used instead of building one: a tensor of the weight's shape, or the path of a
+  // .npy file holding one (the window the reference drew with numpy or TensorFlow). Its values must
+  // be finite; its figures are counted from it (window_stats_of). `form` is then only a label,
+  // except that a 'gaussian' window is taken to carry its w_corr, as a built one does.
+  Tensor given;
+  std::string given_npy;
+  bool has_given() const { return given.defined() || !given_npy.empty(); }
 };
 
 // The window for a weight in PyTorch layout: weight_shape is (ny, nx) for Linear, or
@@ -43,6 +52,18 @@ struct WindowStats {
   double halfbandwidth;  // the hb used ('diagonal'/'gaussian'), else 0
 };
 WindowStats window_stats(const WindowSpec& spec, const Shape& weight_shape, const std::string& layer);
+
+// A window and its figures, built (or, for a given window, loaded and checked) once.
+// make_window and window_stats are its two halves.
+struct Window {
+  Tensor tensor;  // float32, CPU, of weight_shape
+  WindowStats stats;
+};
+Window build_window(const WindowSpec& spec, const Shape& weight_shape, const std::string& layer);
+
+// The figures counted from a window's values: num_ones = Σ window, usage, reduced ratio and w_corr
+// as for a built 0/1 window, halfbandwidth 0. Used for given windows and windows loaded from a state.
+WindowStats window_stats_of(const Tensor& window);
 
 // The building blocks: (ny, nx) channel windows, double-precision scans exactly as the spec.
 // window_2d: x node i and y node j on the unit square (node_position), kept when j lies inside

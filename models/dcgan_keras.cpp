@@ -66,10 +66,8 @@ DcganKerasGenerator::DcganKerasGenerator(DcganKerasOptions options) : options_(o
       add(std::make_shared<Conv2DTranspose>(conv));
     } else {
       auto [input2d, output2d] = dcgan_keras_grid_widths(o, s);
-      conv.form = "2d";
-      conv.input2d_width = input2d;
-      conv.output2d_width = output2d;
-      conv.window2d_width = o.window2d_width;
+      conv.window = {.form = "2d", .input2d_width = input2d, .output2d_width = output2d,
+                     .window2d_width = o.window2d_width};
       add(std::make_shared<mConv2DTranspose>(conv));
     }
     add(std::make_shared<BatchNormalization>(BatchNormalizationOptions{.in_channels = c[s + 1]}));

@@ -10,6 +10,7 @@
 #include "layers/conv2d_transpose.h"
 #include "layers/initializers.h"
 #include "layers/losses.h"
+#include "layers/masked_kernel.h"
 #include "layers/window.h"
 #include "tensor/error.h"
 
@@ -42,10 +43,7 @@ static std::shared_ptr<Module> up_stage(const DcganTorchOptions& o, int stage) {
   Conv2DOptions c = Conv2DTranspose::torch(in, out, 4, 2, 1, 0, /*bias=*/false);
   if (o.standard) return std::make_shared<Conv2DTranspose>(c);
   auto [input2d, output2d] = dcgan_torch_grid_widths(o.ngf, stage);
-  c.form = "2d";
-  c.input2d_width = input2d;
-  c.output2d_width = output2d;
-  c.window2d_width = o.window2d_width;
+  c.window = {.form = "2d", .input2d_width = input2d, .output2d_width = output2d, .window2d_width = o.window2d_width};
   return std::make_shared<mConv2DTranspose>(c);
 }
 
@@ -113,14 +111,11 @@ static void assign(Tensor& param, const Tensor& value) {
 
 static void init_recursive(Module& m, Generator& gen) {
   // The notebook's weights_init: conv weights ~ N(0, 0.02) (⊙ window for masked layers), BN γ ~ N(1, 0.02), β = 0
-  if (auto* conv = dynamic_cast<Conv2D*>(&m)) {
-    Tensor w = mul(randn(conv->weight.shape(), gen), 0.02f);
-    if (conv->window.defined()) w = mul(w, conv->window.to(Device::CPU));
-    assign(conv->weight, w);
-  } else if (auto* convt = dynamic_cast<Conv2DTranspose*>(&m)) {
-    Tensor w = mul(randn(convt->weight.shape(), gen), 0.02f);
-    if (convt->window.defined()) w = mul(w, convt->window.to(Device::CPU));
-    assign(convt->weight, w);
+  // (the notebook picks the layers by class name: 'Conv' in it, as Conv2D, mConv2DTranspose)
+  if (Tensor kernel = m.kernel_weight(); kernel.defined() && m.type_name().find("Conv") != std::string::npos) {
+    Tensor w = mul(randn(kernel.shape(), gen), 0.02f);
+    if (const MaskedKernel* masked = m.masked_kernel()) w = mul(w, masked->window().to(Device::CPU));
+    assign(kernel, w);
   } else if (auto* bn = dynamic_cast<BatchNormalization*>(&m)) {
     if (bn->weight.defined()) assign(bn->weight, add(mul(randn(bn->weight.shape(), gen), 0.02f), 1.0f));
     if (bn->bias.defined()) assign(bn->bias, zeros(bn->bias.shape()));

@@ -6,48 +6,21 @@
 #include <sstream>
 
 #include "layers/activation.h"
-#include "layers/conv2d.h"
-#include "layers/conv2d_transpose.h"
-#include "layers/dense.h"
+#include "layers/masked_kernel.h"
 #include "layers/spectral_normalization.h"
 
 namespace murine {
 
-// The window figures of a Dense / Conv2D / Conv2DTranspose that has a window; false otherwise.
-static bool masked_stats(const Module& m, WindowStats& st) {
-  if (auto* d = dynamic_cast<const Dense*>(&m); d && d->window.defined()) {
-    st = d->window_stats();
-    return true;
-  }
-  if (auto* c = dynamic_cast<const Conv2D*>(&m); c && c->window.defined()) {
-    st = c->window_stats();
-    return true;
-  }
-  if (auto* t = dynamic_cast<const Conv2DTranspose*>(&m); t && t->window.defined()) {
-    st = t->window_stats();
-    return true;
-  }
-  return false;
-}
-
 double layer_usage_percent(const Module& layer) {
-  WindowStats st;
-  return masked_stats(layer, st) ? st.usage_percent : -1.0;
-}
-
-// The kernel of a Dense / Conv2D / Conv2DTranspose that has been built; an undefined tensor otherwise.
-static Tensor kernel_of(const Module& m) {
-  if (auto* d = dynamic_cast<const Dense*>(&m)) return d->weight;
-  if (auto* c = dynamic_cast<const Conv2D*>(&m)) return c->weight;
-  if (auto* t = dynamic_cast<const Conv2DTranspose*>(&m)) return t->weight;
-  return Tensor();
+  const MaskedKernel* masked = layer.masked_kernel();
+  return masked ? masked->stats().usage_percent : -1.0;
 }
 
 static void add_usage(const Module& m, WeightUsage& u) {
-  if (Tensor w = kernel_of(m); w.defined()) {
-    WindowStats st;
+  if (Tensor w = m.kernel_weight(); w.defined()) {
     u.weights += w.numel();
-    if (masked_stats(m, st)) {
+    if (const MaskedKernel* masked = m.masked_kernel()) {
+      const WindowStats& st = masked->stats();
       u.masked_weights += st.num_weights;
       u.masked_ones += st.num_ones;
       u.kept += st.num_ones;

@@ -56,10 +56,7 @@ static std::shared_ptr<Conv2D> conv3x3(int64_t in_channels, int64_t width, doubl
   o.padding = "same";
   if (r >= kStandardRadius) return std::make_shared<Conv2D>(o);
   const int64_t grid = default_2d_width(width);  // 2^round_half_even(log2(width)/2): 64 → 8, 128 → 16, 512 → 16
-  o.form = "2d";
-  o.input2d_width = grid;
-  o.output2d_width = grid;
-  o.window2d_width = r;
+  o.window = {.form = "2d", .input2d_width = grid, .output2d_width = grid, .window2d_width = r};
   return std::make_shared<mConv2D>(o);
 }
 

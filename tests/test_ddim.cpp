@@ -70,9 +70,9 @@ TEST(Ddim, SeedNetworkUsageIs34Point6PercentMouseAnd44PercentOverall) {
   EXPECT_TRUE(net.up[1]->blocks[1]->masked());
   EXPECT_FALSE(net.up[2]->blocks[0]->masked());
   // Width 512 takes a 16-wide grid (Python's round(4.5) = 4), width 128 a 16-wide one too.
-  EXPECT_EQ(net.middle[0]->conv1->options().input2d_width, 16);
-  EXPECT_EQ(net.middle[0]->conv1->options().output2d_width, 16);
-  EXPECT_EQ(net.up[1]->blocks[0]->conv1->options().input2d_width, 16);
+  EXPECT_EQ(net.middle[0]->conv1->options().window.input2d_width, 16);
+  EXPECT_EQ(net.middle[0]->conv1->options().window.output2d_width, 16);
+  EXPECT_EQ(net.up[1]->blocks[0]->conv1->options().window.input2d_width, 16);
   // Channels: concatenations of the up path.
   EXPECT_EQ(net.up[0]->blocks[0]->options().in_channels, 512 + 256);
   EXPECT_EQ(net.up[2]->blocks[1]->options().in_channels, 64 + 64);

@@ -117,8 +117,8 @@ TEST(Layers, DenseGradients) {
 
 TEST(Layers, MaskedDenseAppliesTheWindowBothWays) {
   manual_seed(5);
-  mDense layer({.units = 8, .in_features = 16, .form = "2d", .input2d_width = 4, .output2d_width = 4,
-                .window2d_width = 0.4});
+  mDense layer({.units = 8, .in_features = 16, .window = {.form = "2d", .input2d_width = 4, .output2d_width = 4,
+                .window2d_width = 0.4}});
   std::vector<float> win = layer.window.to_vector(), w = layer.weight.to_vector();
   int zeros_in_window = 0;
   for (size_t i = 0; i < win.size(); ++i) {
@@ -144,8 +144,8 @@ TEST(Layers, WCorrScalesTheInitialWeights) {
   manual_seed(7);
   Dense plain({.units = 8, .in_features = 16});
   manual_seed(7);
-  mDense masked({.units = 8, .in_features = 16, .form = "2d", .input2d_width = 4, .output2d_width = 4,
-                 .window2d_width = 0.5});
+  mDense masked({.units = 8, .in_features = 16, .window = {.form = "2d", .input2d_width = 4, .output2d_width = 4,
+                 .window2d_width = 0.5}});
   WindowStats st = masked.window_stats();
   EXPECT_GT(st.w_corr, 1.0);
   std::vector<float> p = plain.weight.to_vector(), m = masked.weight.to_vector(), win = masked.window.to_vector();
@@ -157,11 +157,11 @@ TEST(Layers, ConvGradientsPlainAndMasked) {
   Tensor x = uniform_param({2, 4, 5, 5}, -1, 1, 9);
   Conv2D conv({.filters = 4, .kernel_size = 3, .strides = 2, .padding = "same", .in_channels = 4});
   expect_gradients_match([&](const Args& v) { return conv(v[0]); }, {x, conv.weight, conv.bias});
-  mConv2D mconv({.filters = 4, .kernel_size = 3, .padding = "valid", .in_channels = 4, .form = "2d",
-                 .input2d_width = 2, .output2d_width = 2, .window2d_width = 0.6});
+  mConv2D mconv({.filters = 4, .kernel_size = 3, .padding = "valid", .in_channels = 4, .window = {.form = "2d",
+                 .input2d_width = 2, .output2d_width = 2, .window2d_width = 0.6}});
   expect_gradients_match([&](const Args& v) { return mconv(v[0]); }, {x, mconv.weight, mconv.bias});
   mConv2DTranspose mt({.filters = 6, .kernel_size = 4, .strides = 2, .padding = "same", .in_channels = 4,
-                       .form = "2d", .input2d_width = 3, .output2d_width = 2, .window2d_width = 0.5});
+                       .window = {.form = "2d", .input2d_width = 3, .output2d_width = 2, .window2d_width = 0.5}});
   expect_gradients_match([&](const Args& v) { return mt(v[0]); }, {x, mt.weight, mt.bias});
   EXPECT_EQ(mt.window.shape(), (Shape{4, 6, 4, 4}));  // (in, filters, kh, kw)
 }
@@ -178,8 +178,8 @@ TEST(Layers, SchizoLayersUseTheDiagonalForm) {
 TEST(Layers, StateDictRoundTripsThroughSafetensors) {
   manual_seed(11);
   Sequential net({std::make_shared<mConv2D>(Conv2DOptions{.filters = 4, .kernel_size = 3, .in_channels = 2,
-                                                          .form = "2d", .input2d_width = 2, .output2d_width = 2,
-                                                          .window2d_width = 0.5}),
+                                                          .window = {.form = "2d", .input2d_width = 2, .output2d_width = 2,
+                                                          .window2d_width = 0.5}}),
                   std::make_shared<Conv2D>(Conv2DOptions{.filters = 2, .kernel_size = 1, .in_channels = 4})});
   auto names = net.state_dict();
   EXPECT_TRUE(names.count("0.weight") && names.count("0.bias") && names.count("0.window") &&
@@ -191,8 +191,8 @@ TEST(Layers, StateDictRoundTripsThroughSafetensors) {
   Tensor before = net(x);
   manual_seed(99);
   Sequential other({std::make_shared<mConv2D>(Conv2DOptions{.filters = 4, .kernel_size = 3, .in_channels = 2,
-                                                            .form = "2d", .input2d_width = 2, .output2d_width = 2,
-                                                            .window2d_width = 0.5}),
+                                                            .window = {.form = "2d", .input2d_width = 2, .output2d_width = 2,
+                                                            .window2d_width = 0.5}}),
                     std::make_shared<Conv2D>(Conv2DOptions{.filters = 2, .kernel_size = 1, .in_channels = 4})});
   Tensor handle = other.parameters()[0];
   other.load(path);
@@ -217,16 +217,16 @@ TEST(Layers, ArgumentAndInputValidation) {
   expect_error([] { Conv2D({.filters = 4, .kernel_size = 3, .strides = 2, .dilation_rate = 2}); },
                {"Conv2D", "strides", "dilation"});
   expect_error([] { Conv2D({.filters = 4, .kernel_size = 3, .padding = "full"}); }, {"Conv2D", "padding", "full"});
-  expect_error([] { Conv2D({.filters = 4, .kernel_size = 3, .form = "2d"}); }, {"Conv2D", "form", "mConv2D"});
+  expect_error([] { Conv2D({.filters = 4, .kernel_size = 3, .window = {.form = "2d"}}); }, {"Conv2D", "form", "mConv2D"});
   expect_error([] { Dense({.units = -1}); }, {"Dense", "units", "-1"});
   expect_error([] { Dense({.units = 2, .activation = "gelu2"}); }, {"Dense", "activation", "gelu2"});
-  expect_error([] { mConv2D({.filters = 4, .kernel_size = 3, .in_channels = 4, .form = "hexagonal"}); },
+  expect_error([] { mConv2D({.filters = 4, .kernel_size = 3, .in_channels = 4, .window = {.form = "hexagonal"}}); },
                {"mConv2D", "hexagonal"});
-  expect_error([] { mConv2D({.filters = 4, .kernel_size = 3, .in_channels = 4, .form = "2d", .input2d_width = 2,
-                             .output2d_width = 2, .window2d_width = 0}); },
+  expect_error([] { mConv2D({.filters = 4, .kernel_size = 3, .in_channels = 4, .window = {.form = "2d", .input2d_width = 2,
+                             .output2d_width = 2, .window2d_width = 0}}); },
                {"mConv2D", "window2d_width"});
-  expect_error([] { mConv2D({.filters = 4, .kernel_size = 3, .in_channels = 4, .form = "2d", .input2d_width = 8,
-                             .output2d_width = 2, .window2d_width = 0.5}); },
+  expect_error([] { mConv2D({.filters = 4, .kernel_size = 3, .in_channels = 4, .window = {.form = "2d", .input2d_width = 8,
+                             .output2d_width = 2, .window2d_width = 0.5}}); },
                {"mConv2D", "input2d_width", "8"});
   Conv2D conv({.filters = 4, .kernel_size = 3, .in_channels = 3});
   expect_error([&] { conv(zeros({2, 3, 8})); }, {"Conv2D", "(2, 3, 8)"});

@@ -526,10 +526,10 @@ TEST(MaskedWeights, StayExactlyZeroUnderSgdMomentumAndBothAdams) {
   for (auto& [label, make] : factories()) {
     SCOPED_TRACE(label);
     manual_seed(7);
-    mDense dense({.units = 16, .in_features = 32, .form = "2d", .input2d_width = 8, .output2d_width = 4,
-                  .window2d_width = 0.4});
-    mConv2D conv({.filters = 8, .kernel_size = 3, .padding = "same", .in_channels = 4, .form = "2d",
-                  .input2d_width = 2, .output2d_width = 4, .window2d_width = 0.4});
+    mDense dense({.units = 16, .in_features = 32, .window = {.form = "2d", .input2d_width = 8, .output2d_width = 4,
+                  .window2d_width = 0.4}});
+    mConv2D conv({.filters = 8, .kernel_size = 3, .padding = "same", .in_channels = 4, .window = {.form = "2d",
+                  .input2d_width = 2, .output2d_width = 4, .window2d_width = 0.4}});
     std::vector<Tensor> params = dense.parameters();
     for (const Tensor& t : conv.parameters()) params.push_back(t);
     auto opt = make(params);

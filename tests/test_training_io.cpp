@@ -153,8 +153,8 @@ namespace {
 
 TEST(WeightSigns, CountsPerWeightTensorAndMaskedZeros) {
   manual_seed(6);
-  Sequential net({std::make_shared<mDense>(DenseOptions{.units = 8, .in_features = 16, .form = "2d", .input2d_width = 4,
-                                                        .output2d_width = 4, .window2d_width = 0.4}),
+  Sequential net({std::make_shared<mDense>(DenseOptions{.units = 8, .in_features = 16, .window = {.form = "2d", .input2d_width = 4,
+                                                        .output2d_width = 4, .window2d_width = 0.4}}),
                   std::make_shared<Dense>(DenseOptions{.units = 2, .in_features = 8})});
   std::vector<WeightSigns> rows = weight_signs(net);
   ASSERT_EQ(rows.size(), 2u);

@@ -27,11 +27,12 @@ namespace {
 struct MaskOptions {
   std::string kind = "dense";
   int64_t in = 0, out = 0, kernel = 0, groups = 1;
-  WindowSpec spec;
+  WindowSpec spec{.form = "2d"};
   int64_t node = -1;  // x node to highlight; -1: the one nearest the square's centre
   std::string png;
   bool csv = false;
-  CLI::Option *input2d_option = nullptr, *output2d_option = nullptr, *kernel_option = nullptr;
+  CLI::Option *input2d_option = nullptr, *output2d_option = nullptr, *kernel_option = nullptr,
+              *form_option = nullptr;
 };
 
 // The layer's weight shape (PyTorch layout) and what its two window sides are.
@@ -267,6 +268,7 @@ std::vector<std::string> form_notes(const Figure& f) {
   const bool conv = f.l.weight.size() == 4;
   const std::string kernel = conv ? std::to_string(f.l.weight[2]) + "X" + std::to_string(f.l.weight[3]) : "";
   std::vector<std::string> notes;
+  if (f.o.spec.has_given()) notes.push_back("A GIVEN WINDOW (--WINDOW-NPY): GREY LEVEL = ITS VALUE (BLACK = MAX)");
   if (form == "2d") notes.push_back("BLACK = CONNECTED, WHITE = NOT");
   if (form == "diagonal") notes.push_back("BLACK = CONNECTED: A BAND AROUND THE DIAGONAL");
   if (form == "gaussian") notes.push_back("GREY LEVEL = THE SOFT FACTOR G (BLACK = 1)");
@@ -280,13 +282,14 @@ std::vector<std::string> form_notes(const Figure& f) {
 }
 
 void render(const Figure& f, const std::string& path) {
-  const bool plane = f.o.spec.form == "2d";
+  const bool given = f.o.spec.has_given();
+  const bool plane = f.o.spec.form == "2d" && !given;
   const auto [ww, wh] = draw_window(nullptr, f, 0, 0);
 
   // Title: the layer, the form and the figures.
-  std::string line1 = upper_name(f) + ", FORM '" + f.o.spec.form + "'";
+  std::string line1 = upper_name(f) + (given ? ", GIVEN WINDOW" : "") + ", FORM '" + f.o.spec.form + "'";
   if (plane) line1 += ", WINDOW2D_WIDTH R = " + num(f.o.spec.window2d_width);
-  if (f.o.spec.form != "2d" && !(f.o.spec.halfbandwidth > 0))
+  if (!given && f.o.spec.form != "2d" && !(f.o.spec.halfbandwidth > 0))
     line1 += ", P = " + num(f.o.spec.param_reduction);
   std::string line3 = "W_CORR " + num(f.st.w_corr);
   if (f.st.halfbandwidth > 0) line3 += ", HALFBANDWIDTH " + num(f.st.halfbandwidth);
@@ -360,9 +363,11 @@ int run_mask(MaskOptions& o) {
   WindowSpec& sp = o.spec;
   if (!o.input2d_option->count()) sp.input2d_width = default_2d_width(l.nx);
   if (!o.output2d_option->count()) sp.output2d_width = default_2d_width(l.ny);
-  const Tensor window = make_window(sp, l.weight, l.name);  // validates the spec
-  const WindowStats st = window_stats(sp, l.weight, l.name);
-  const bool plane = sp.form == "2d";
+  const Window built = build_window(sp, l.weight, l.name);  // validates the spec
+  const Tensor& window = built.tensor;
+  const WindowStats& st = built.stats;
+  if (!sp.given_npy.empty() && !o.form_option->count()) sp.form = "";  // a given window has no form unless named
+  const bool plane = sp.form == "2d" && !sp.has_given();
 
   int64_t node = o.node;
   if (node < 0) {  // nearest the centre of the square on '2d', the middle column otherwise
@@ -386,6 +391,7 @@ int run_mask(MaskOptions& o) {
   } else {
     std::printf("%s %lld -> %lld, weight %s, form '%s'\n", l.name.c_str(), (long long)o.in, (long long)o.out,
                 shape_str(l.weight).c_str(), sp.form.c_str());
+    if (sp.has_given()) std::printf("  given window: %s\n", sp.given_npy.c_str());
     std::printf("  x side: %lld %s (weight axis 1)", (long long)l.nx, l.x_side.c_str());
     if (plane)
       std::printf(", input2d_width %lld: %lld rows", (long long)sp.input2d_width,
@@ -435,8 +441,8 @@ Command add_mask_command(CLI::App& app) {
   cmd->add_option("--out", o->out, "output features / channels")->required();
   o->kernel_option = cmd->add_option("--kernel", o->kernel, "square kernel size (conv kinds; default 3)");
   cmd->add_option("--groups", o->groups, "convolution groups")->capture_default_str();
-  cmd->add_option("--form", o->spec.form, "2d, diagonal, gaussian, random, individual or kernel")
-      ->capture_default_str();
+  o->form_option = cmd->add_option("--form", o->spec.form, "2d, diagonal, gaussian, random, individual or kernel")
+                       ->capture_default_str();
   o->input2d_option = cmd->add_option("--input2d-width", o->spec.input2d_width,
                                       "'2d': x nodes per grid row (default 2^round(log2(nx)/2))");
   o->output2d_option = cmd->add_option("--output2d-width", o->spec.output2d_width,
@@ -449,6 +455,9 @@ Command add_mask_command(CLI::App& app) {
                   "dense diagonal/gaussian: explicit hb (0: from p)")
       ->capture_default_str();
   cmd->add_option("--seed", o->spec.seed, "random forms: Philox seed")->capture_default_str();
+  cmd->add_option("--window-npy", o->spec.given_npy,
+                  "a given window: a .npy file of the weight's shape (e.g. drawn by the reference), shown "
+                  "and counted instead of building one; --form then only labels it");
   cmd->add_option("--node", o->node, "x node to highlight (default: the centre)");
   cmd->add_option("--png", o->png, "write the picture here");
   cmd->add_flag("--csv", o->csv, "print a CSV header and row instead of the figures");

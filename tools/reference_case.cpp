@@ -19,6 +19,7 @@
 #include "layers/conv2d_transpose.h"
 #include "layers/dense.h"
 #include "layers/group_normalization.h"
+#include "layers/masked_kernel.h"
 #include "layers/pooling.h"
 #include "layers/spectral_normalization.h"
 #include "layers/upsampling.h"
@@ -63,22 +64,27 @@ Pair pair_of(const json& c, const char* key, int64_t fallback) {
   return Pair(v[0].get<int64_t>(), v[1].get<int64_t>());
 }
 
-// The window arguments of a masked case.
-void read_window_args(const json& c, std::string& form, int64_t& in2d, int64_t& out2d, double& r, double& p,
-                      double* hb) {
-  form = c.at("form").get<std::string>();
-  in2d = c.value("input2d_width", (int64_t)0);
-  out2d = c.value("output2d_width", (int64_t)0);
-  r = c.value("window2d_width", 0.5);
-  p = c.value("param_reduction", 0.5);
-  if (hb) *hb = c.value("halfbandwidth", 0.0);
+// The window of a masked case: its arguments, or, with "window_given": true, the case's window.npy
+// itself (a window the reference drew with numpy or TensorFlow).
+WindowSpec window_spec_of(const json& c, const CaseFiles& files, bool dense) {
+  WindowSpec w;
+  w.form = c.value("form", std::string());
+  w.input2d_width = c.value("input2d_width", (int64_t)0);
+  w.output2d_width = c.value("output2d_width", (int64_t)0);
+  w.window2d_width = c.value("window2d_width", 0.5);
+  w.param_reduction = c.value("param_reduction", 0.5);
+  if (dense) w.halfbandwidth = c.value("halfbandwidth", 0.0);
+  if (c.value("window_given", false)) {
+    MURINE_CHECK(files.has("window"), "case.json says window_given but window.npy is missing");
+    w.given_npy = files.path("window");
+  }
+  return w;
 }
 
 // A built layer and how the case's files map onto it.
 struct Built {
   std::shared_ptr<Module> module;
   Tensor window;                                    // undefined when unmasked
-  std::function<double()> usage;                    // the window's %usage
   std::vector<std::pair<std::string, std::string>> state;  // file → state_dict name, set before the call
   std::vector<std::pair<std::string, Tensor>> grads;       // file → tensor whose .grad() it holds
   std::vector<std::pair<std::string, std::function<Tensor()>>> after;  // file → value after the call
@@ -96,20 +102,26 @@ void weight_and_bias(Built& b, const std::shared_ptr<Layer>& layer, const std::s
   }
 }
 
-Built build_linear(const json& c, bool masked) {
-  DenseOptions o = Dense::torch(c.at("in_features").get<int64_t>(), c.at("out_features").get<int64_t>(),
-                                c.value("bias", true));
-  if (masked) read_window_args(c, o.form, o.input2d_width, o.output2d_width, o.window2d_width, o.param_reduction, &o.halfbandwidth);
-  std::shared_ptr<Dense> layer = masked ? std::make_shared<mDense>(o) : std::make_shared<Dense>(o);
+// A layer with a kernel: the window (masked kinds) and the weight/bias files.
+Built kernel_layer(std::shared_ptr<KernelLayer> layer) {
   Built b;
   b.module = layer;
   b.window = layer->window;
-  if (masked) b.usage = [layer] { return layer->window_stats().usage_percent; };
   weight_and_bias(b, layer);
   return b;
 }
 
-Conv2DOptions conv_options(const json& c, bool masked, bool transposed) {
+// kind: "Linear" / "Dense", "mLinear" / "mDense" or "SzDense".
+Built build_linear(const json& c, const CaseFiles& files, const std::string& kind) {
+  DenseOptions o = Dense::torch(c.at("in_features").get<int64_t>(), c.at("out_features").get<int64_t>(),
+                                c.value("bias", true));
+  if (kind == "Linear" || kind == "Dense") return kernel_layer(std::make_shared<Dense>(o));
+  o.window = window_spec_of(c, files, true);
+  if (kind == "SzDense") return kernel_layer(std::make_shared<SzDense>(o));
+  return kernel_layer(std::make_shared<mDense>(o));
+}
+
+Conv2DOptions conv_options(const json& c, bool transposed) {
   Conv2DOptions o;
   o.in_channels = c.at("in_channels").get<int64_t>();
   o.filters = c.at("out_channels").get<int64_t>();
@@ -129,20 +141,19 @@ Conv2DOptions conv_options(const json& c, bool masked, bool transposed) {
     // PyTorch cases (explicit pads) default output_padding to 0; Keras ones derive it (-1).
     o.output_padding = pair_of(c, "output_padding", pad.is_string() ? -1 : 0);
   }
-  if (masked) read_window_args(c, o.form, o.input2d_width, o.output2d_width, o.window2d_width, o.param_reduction, nullptr);
   return o;
 }
 
-template <typename Layer, typename Masked>
-Built build_conv(const json& c, bool masked, bool transposed) {
-  Conv2DOptions o = conv_options(c, masked, transposed);
-  std::shared_ptr<Layer> layer = masked ? std::make_shared<Masked>(o) : std::make_shared<Layer>(o);
-  Built b;
-  b.module = layer;
-  b.window = layer->window;
-  if (masked) b.usage = [layer] { return layer->window_stats().usage_percent; };
-  weight_and_bias(b, layer);
-  return b;
+// kind: the unmasked class, its m-twin, or SzConv2D.
+Built build_conv(const json& c, const CaseFiles& files, const std::string& kind) {
+  const bool transposed = kind.find("Transpose") != std::string::npos;
+  Conv2DOptions o = conv_options(c, transposed);
+  if (kind == "Conv2d" || kind == "Conv2D") return kernel_layer(std::make_shared<Conv2D>(o));
+  if (kind == "ConvTranspose2d" || kind == "Conv2DTranspose") return kernel_layer(std::make_shared<Conv2DTranspose>(o));
+  o.window = window_spec_of(c, files, false);
+  if (kind == "SzConv2D") return kernel_layer(std::make_shared<SzConv2D>(o));
+  if (transposed) return kernel_layer(std::make_shared<mConv2DTranspose>(o));
+  return kernel_layer(std::make_shared<mConv2D>(o));
 }
 
 Built build_batch_norm(const json& c, bool torch) {
@@ -199,7 +210,7 @@ Built build_spectral_norm(const json& c) {
     bias = layer->bias;
     sn = std::make_shared<SpectralNormalization>(layer, sn_options);
   } else if (wrapped == "Conv2d" || wrapped == "Conv2D") {
-    auto layer = std::make_shared<Conv2D>(conv_options(c, false, false));
+    auto layer = std::make_shared<Conv2D>(conv_options(c, false));
     bias = layer->bias;
     sn = std::make_shared<SpectralNormalization>(layer, sn_options);
   } else {
@@ -219,14 +230,14 @@ Built build_spectral_norm(const json& c) {
   return b;
 }
 
-Built build_layer(const json& c) {
+Built build_layer(const json& c, const CaseFiles& files) {
   std::string kind = c.at("layer").get<std::string>();
   bool masked = kind.size() > 1 && kind[0] == 'm' && std::isupper((unsigned char)kind[1]);
   std::string base = masked ? kind.substr(1) : kind;
-  if (base == "Linear" || base == "Dense") return build_linear(c, masked);
-  if (base == "Conv2d" || base == "Conv2D") return build_conv<Conv2D, mConv2D>(c, masked, false);
-  if (base == "ConvTranspose2d" || base == "Conv2DTranspose")
-    return build_conv<Conv2DTranspose, mConv2DTranspose>(c, masked, true);
+  if (base == "Linear" || base == "Dense" || kind == "SzDense") return build_linear(c, files, kind);
+  if (base == "Conv2d" || base == "Conv2D" || base == "ConvTranspose2d" || base == "Conv2DTranspose" ||
+      kind == "SzConv2D")
+    return build_conv(c, files, kind);
   if (kind == "BatchNorm2d") return build_batch_norm(c, true);
   if (kind == "BatchNormalization") return build_batch_norm(c, false);
   if (kind == "GroupNormalization") return build_group_norm(c);
@@ -286,7 +297,7 @@ CaseResult run(const std::string& dir, Device device) {
   double tolerance = c.value("tolerance", 1e-4);
   Built b;
   try {
-    b = build_layer(c);
+    b = build_layer(c, files);
   } catch (const json::exception& e) {
     throw Error(std::string("case.json: ") + e.what());
   }
@@ -300,7 +311,7 @@ CaseResult run(const std::string& dir, Device device) {
     int64_t mismatches = 0;
     for (size_t i = 0; i < got_w.size(); ++i) mismatches += got_w[i] != want_w[i];
     MURINE_CHECK(mismatches == 0, "window differs in " << mismatches << " of " << got_w.size() << " elements");
-    result.usage_percent = b.usage();
+    result.usage_percent = b.module->masked_kernel()->stats().usage_percent;
     if (c.contains("usage_percent")) {
       double expected = c.at("usage_percent").get<double>();
       MURINE_CHECK(std::fabs(result.usage_percent - expected) <= 1e-12 * std::max(1.0, expected),
