@@ -44,7 +44,7 @@ struct Conv2DOptions {
   int64_t in_channels = 0;  // 0: taken from the first input (Keras); PyTorch passes it
   // Connection window (masked layers only; an unmasked layer rejects one), e.g.
   // .window = {.form = "2d", .input2d_width = 8, .output2d_width = 8, .window2d_width = 0.4}.
-  WindowSpec window;
+  WindowSpec window = {};
 };
 
 // Validates the options common to every convolution; `layer` names the layer in errors.

@@ -18,7 +18,7 @@ struct DenseOptions {
   // Connection window (mDense / SzDense only; an unmasked Dense rejects one):
   // .window = {.form = "2d", .input2d_width = 16, .output2d_width = 8, .window2d_width = 0.4}, or a
   // given one: .window = {.form = "random", .given_npy = "window.npy"}.
-  WindowSpec window;
+  WindowSpec window = {};
 };
 
 class Dense : public KernelLayer {

@@ -25,8 +25,8 @@ struct WindowSpec {
   // .npy file holding one (the window the reference drew with numpy or TensorFlow). Its values must
   // be finite; its figures are counted from it (window_stats_of). `form` is then only a label,
   // except that a 'gaussian' window is taken to carry its w_corr, as a built one does.
-  Tensor given;
-  std::string given_npy;
+  Tensor given = {};
+  std::string given_npy = "";
   bool has_given() const { return given.defined() || !given_npy.empty(); }
 };
 

@@ -58,7 +58,9 @@ TEST(MaskedKernel, GivenWindowFromNpyFile) {
   EXPECT_EQ(conv.window_stats().num_ones, 9.0);
   std::vector<float> w = conv.weight.to_vector(), win = drawn_window().to_vector();
   for (size_t i = 0; i < w.size(); ++i) {
-    if (win[i] == 0) EXPECT_EQ(w[i], 0.0f) << i;
+    if (win[i] == 0) {
+      EXPECT_EQ(w[i], 0.0f) << i;
+    }
   }
 }
 
