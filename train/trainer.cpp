@@ -83,7 +83,7 @@ json RunConfig::to_json() const {
 void RunConfig::check(const std::string& op) const {
   MURINE_CHECK(batch > 0, op << ": batch must be positive, got " << batch);
   MURINE_CHECK(steps > 0, op << ": steps must be positive, got " << steps);
-  MURINE_CHECK(epochs >= 0, op << ": epochs must be positive, got " << epochs);
+  MURINE_CHECK(epochs >= 0, op << ": epochs must be 0 (train for steps) or positive, got " << epochs);
   MURINE_CHECK(model.window2d_width > 0, op << ": window2d_width must be positive, got " << model.window2d_width);
   MURINE_CHECK(sample_every > 0, op << ": sample_every must be positive, got " << sample_every);
   MURINE_CHECK(synthetic_count > 0, op << ": synthetic_count must be positive, got " << synthetic_count);
