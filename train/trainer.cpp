@@ -136,8 +136,9 @@ Trainer::Trainer(RunConfig config, std::string dir, const Checkpoint* resumed)
   }
   model_->to(config_.device);  // after loading or preparing on the CPU; optimizer state follows at the first step
 
+  loss_names_ = model_->loss_names();
   std::vector<std::string> columns = {"step"};
-  for (const std::string& name : model_->loss_names()) columns.push_back(name);
+  for (const std::string& name : loss_names_) columns.push_back(name);
   log_ = std::make_unique<CsvLog>(path("losses.csv"), columns, resumed != nullptr);
 }
 
@@ -154,18 +155,17 @@ void Trainer::write_samples(const std::string& file_name) const {
 std::vector<double> Trainer::step() {
   const int64_t n = images_.size(0);
   const int64_t epoch = step_ / per_epoch_, index = step_ % per_epoch_;
-  const std::vector<int64_t> order = epoch_order(n, config_.seed, epoch);
-  Tensor batch = gather_rows(images_, order, index * config_.batch, config_.batch).to(config_.device);
+  if (epoch != order_epoch_) order_ = epoch_order(n, config_.seed, epoch), order_epoch_ = epoch;
+  Tensor batch = gather_rows(images_, order_, index * config_.batch, config_.batch).to(config_.device);
   std::vector<double> losses = model_->train_step(batch, rng_);
   ++step_;
 
-  const std::vector<std::string> names = model_->loss_names();
   std::vector<double> row = {(double)step_};
   std::ostringstream stats;
   stats.precision(3);
   for (size_t i = 0; i < losses.size(); ++i) {
     row.push_back(losses[i]);
-    stats << (i ? " " : "") << names[i] << " " << std::fixed << losses[i];
+    stats << (i ? " " : "") << loss_names_[i] << " " << std::fixed << losses[i];
   }
   log_->row(row);
   if (progress_out_) {

@@ -87,6 +87,9 @@ class Trainer {
   std::unique_ptr<Trainable> model_;
   Tensor images_;                // the whole training set, (N, 3, S, S) in the model's pixel range
   int64_t per_epoch_ = 1;        // full batches per epoch
+  std::vector<int64_t> order_;   // the shuffle of epoch order_epoch_ (epoch_order), drawn once per epoch
+  int64_t order_epoch_ = -1;
+  std::vector<std::string> loss_names_;
   Generator rng_{0};             // the run's noise (latents, diffusion times, label noise)
   int64_t step_ = 0;
   std::unique_ptr<CsvLog> log_;
