@@ -17,7 +17,7 @@ OBJ      := $(BUILD)/obj
 
 CXXFLAGS := -std=c++20 -O2 -g -fopenmp -Wall -Wextra -Wno-unused-parameter -I. -MMD -MP
 LDFLAGS  := -fopenmp
-LDLIBS   := -lopenblas -lpthread
+LDLIBS   := -lopenblas -lpthread -lz
 # sm_90 machine code plus compute_90 PTX, which newer GPUs JIT-compile.
 NVCCFLAGS := -std=c++20 -O2 -I. -MMD -MP \
              -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \

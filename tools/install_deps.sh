@@ -9,6 +9,8 @@ packages=(
   nlohmann-json3-dev    # JSON (safetensors headers, configs)
   libgtest-dev          # GoogleTest
   libstb-dev            # stb_image_write: the PNGs of `murine mask` (io/png.cpp)
+  zlib1g-dev            # gzread: gzipped IDX files (data/idx.cpp)
+  dataset-fashion-mnist # Fashion-MNIST's IDX files in /usr/share/datasets/fashion-mnist (--data fashion-mnist)
 )
 missing=()
 for p in "${packages[@]}"; do
