@@ -21,7 +21,7 @@ void check_options(const AugmentOptions& o) {
   MURINE_CHECK(o.channel_shift >= 0 && o.channel_shift <= 1, "augment: channel_shift must be in [0, 1]; got " << o.channel_shift);
 }
 
-// [Keras, get_random_transform] from the image's block of kAugmentDraws uniforms u[0 … 7]; a range
+// [keras random transform] Keras' get_random_transform, from the image's block of kAugmentDraws uniforms u[0 … 7]; a range
 // of 0 leaves its parameter at the identity.
 AugmentTransform draw_transform(const AugmentOptions& o, int64_t height, int64_t width, const float* u) {
   const auto symmetric = [](double range, float uniform) { return range * (2.0 * uniform - 1.0); };
@@ -39,7 +39,8 @@ AugmentTransform draw_transform(const AugmentOptions& o, int64_t height, int64_t
   return t;
 }
 
-// The affine part of transform_image: in (C, H, W) → out (C, H, W).
+// [keras affine transform] out(p) = bilinear(in, clamp(R(θ)·(Z·(p − c) + t) + c)), Keras'
+// apply_affine_transform with fill_mode "nearest", order 1. in (C, H, W) → out (C, H, W).
 void affine_plane(const float* in, float* out, int64_t C, int64_t H, int64_t W, const AugmentTransform& t) {
   const double angle = t.theta * std::numbers::pi / 180.0, cos_a = std::cos(angle), sin_a = std::sin(angle);
   const double cx = (W - 1) / 2.0, cy = (H - 1) / 2.0;
@@ -66,13 +67,13 @@ void affine_plane(const float* in, float* out, int64_t C, int64_t H, int64_t W, 
 void transform_into(const float* in, float* out, int64_t C, int64_t H, int64_t W, const AugmentTransform& t) {
   const int64_t n = C * H * W;
   affine_plane(in, out, C, H, W, t);
-  // [Keras, apply_channel_shift] x + intensity, clipped to the image's own [min, max].
+  // [keras channel shift] x' = clip(x + intensity, min x, max x), Keras' apply_channel_shift.
   if (t.channel_shift && n > 0) {
     const auto [lo, hi] = std::minmax_element(out, out + n);
     const float min_x = *lo, max_x = *hi;
     for (int64_t i = 0; i < n; ++i) out[i] = std::clamp((float)(out[i] + t.channel_intensity), min_x, max_x);
   }
-  // [Keras, flip_axis] along the columns.
+  // Keras' flip_axis along the columns.
   if (t.flip)
     for (int64_t row = 0; row < C * H; ++row) std::reverse(out + row * W, out + (row + 1) * W);
 }

@@ -35,7 +35,7 @@ struct AugmentTransform {
 // i·kAugmentDraws … of the batch's draw, so the images can be transformed in parallel).
 inline constexpr int64_t kAugmentDraws = 8;
 
-// [Keras, apply_affine_transform] with M = R(θ)·T(tx, ty)·Z(zx, zy) taken about the centre
+// Keras' apply_affine_transform: with M = R(θ)·T(tx, ty)·Z(zx, zy) taken about the centre
 // c = ((W-1)/2, (H-1)/2), output pixel (x, y) reads the input at M·((x, y) - c) + c (scipy's
 // affine_transform maps output to input coordinates): bilinear interpolation (order 1), and points
 // outside read the nearest edge pixel (fill_mode "nearest"). So tx = 1 moves the content one pixel

@@ -43,11 +43,15 @@ class IdxReader {
         const char* reason = gzerror(file_.get(), &code);
         MURINE_CHECK(false, op_ << ": " << path_ << ": cannot read: " << reason);
       }
-      MURINE_CHECK(got > 0, op_ << ": " << path_ << ": truncated: the file ends after " << done << " of the "
-                                << bytes << " bytes of " << what);
+      MURINE_CHECK(got > 0, op_ << ": " << path_ << ": truncated: the file ends after " << position_ + done
+                                << " bytes, within " << what << announced());
       done += got;
     }
+    position_ += bytes;
   }
+
+  // The whole file's size in bytes as its header gives it, for the truncated-file message.
+  void announce_size(int64_t bytes) { announced_ = bytes; }
 
   uint32_t read_u32(const char* what) {
     unsigned char b[4];
@@ -74,8 +78,13 @@ class IdxReader {
   struct Closer {
     void operator()(gzFile f) const { gzclose(f); }
   };
+  std::string announced() const {
+    return announced_ < 0 ? std::string() : " (its header announces " + std::to_string(announced_) + " bytes)";
+  }
+
   std::string path_;
   const char* op_;
+  int64_t position_ = 0, announced_ = -1;  // bytes read so far; the size the header announces
   std::unique_ptr<gzFile_s, Closer> file_;
 };
 
@@ -117,6 +126,7 @@ Tensor read_idx_images(const std::string& path) {
   const int64_t w = in.read_dimension("width", kIdxMaxSide);
   MURINE_CHECK(n * h * w <= kIdxMaxPixels, "read_idx_images: " << path << ": " << n << " images of " << h << " x " << w
                                                                << " exceed the limit of " << kIdxMaxPixels << " pixels");
+  in.announce_size(16 + n * h * w);
   Tensor images = Tensor::empty({n, 1, h, w});
   float* out = images.data();
   // Read in chunks of whole images, converting as we go, so the bytes never sit in memory whole.
@@ -124,7 +134,7 @@ Tensor read_idx_images(const std::string& path) {
   std::vector<unsigned char> bytes((size_t)(per_chunk * image_bytes));
   for (int64_t first = 0; first < n; first += per_chunk) {
     const int64_t count = std::min(per_chunk, n - first);
-    in.read(bytes.data(), count * image_bytes, "pixels");
+    in.read(bytes.data(), count * image_bytes, "the pixels");
     for (int64_t i = 0; i < count * image_bytes; ++i) out[first * image_bytes + i] = bytes[i] / 255.0f;
   }
   return images;
@@ -134,8 +144,9 @@ std::vector<int64_t> read_idx_labels(const std::string& path) {
   IdxReader in(path, "read_idx_labels");
   in.expect_magic(kIdxLabelsMagic, "labels");
   const int64_t n = in.read_dimension("label count", kIdxMaxCount);
+  in.announce_size(8 + n);
   std::vector<unsigned char> bytes((size_t)n);
-  in.read(bytes.data(), n, "labels");
+  in.read(bytes.data(), n, "the labels");
   return std::vector<int64_t>(bytes.begin(), bytes.end());
 }
 
