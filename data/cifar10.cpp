@@ -84,17 +84,17 @@ LabeledImages read_cifar10_batch(const std::string& path) {
   set.images = Tensor::empty({n, 3, kCifarSide, kCifarSide});
   set.labels.resize((size_t)n);
   const int64_t row = kCifarRecordBytes - 1;
-  std::vector<unsigned char> record((size_t)kCifarRecordBytes);
+  std::vector<unsigned char> raw((size_t)kCifarRecordBytes);  // one record
   for (int64_t i = 0; i < n; ++i) {
-    in.read((char*)record.data(), kCifarRecordBytes);
+    in.read((char*)raw.data(), kCifarRecordBytes);
     MURINE_CHECK(in, "read_cifar10_batch: " << path << ": cannot read record " << i);
-    MURINE_CHECK(record[0] < kCifarClasses, "read_cifar10_batch: " << path << ": record " << i << " has label "
-                                                                   << (int)record[0] << ", not below "
+    MURINE_CHECK(raw[0] < kCifarClasses, "read_cifar10_batch: " << path << ": record " << i << " has label "
+                                                                   << (int)raw[0] << ", not below "
                                                                    << kCifarClasses);
-    set.labels[i] = record[0];
+    set.labels[i] = raw[0];
     // The R, G and B planes follow the label in the (3, 32, 32) layout already.
     float* out = set.images.data() + i * row;
-    for (int64_t k = 0; k < row; ++k) out[k] = record[1 + k] / 255.0f;
+    for (int64_t k = 0; k < row; ++k) out[k] = raw[1 + k] / 255.0f;
   }
   return set;
 }
