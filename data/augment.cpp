@@ -22,7 +22,9 @@ void check_options(const AugmentOptions& o) {
 }
 
 // [keras random transform] Keras' get_random_transform, from the image's block of kAugmentDraws uniforms u[0 … 7]; a range
-// of 0 leaves its parameter at the identity.
+// of 0 leaves its parameter at the identity. (tf.keras 2.x draws its tx from height_shift_range·H and,
+// after swapping the matrix to (x, y), applies it along the columns; here width_shift moves columns, as
+// documented. For square images with equal ranges, as in the reference scripts, the two agree.)
 AugmentTransform draw_transform(const AugmentOptions& o, int64_t height, int64_t width, const float* u) {
   const auto symmetric = [](double range, float uniform) { return range * (2.0 * uniform - 1.0); };
   AugmentTransform t;
