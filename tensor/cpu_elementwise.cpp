@@ -1,6 +1,7 @@
 // CPU backend: elementwise maps (unary, binary with broadcast strides, where) and strided copies.
 // Broadcast operands are read through strides with 0 on broadcast dims, so nothing is materialised.
 #include <array>
+#include <type_traits>
 
 #include "tensor/cpu_backend.h"
 #include "tensor/elementwise_math.h"
@@ -34,18 +35,45 @@ void for_each_row(const Shape& shape, const std::array<const Shape*, K>& strides
   }
 }
 
+// Calls f(std::integral_constant<Op, op>{}) for the runtime `op`, so each loop below is compiled once
+// per op with the op a constant: math::unary's switch folds away and the loop vectorises, instead of a
+// switch per element.
+template <typename F>
+void dispatch(UnaryOp op, F&& f) {
+  switch (op) {
+#define MURINE_DISPATCH_CASE(o, name) \
+  case UnaryOp::o: return f(std::integral_constant<UnaryOp, UnaryOp::o>{});
+    MURINE_UNARY_OPS(MURINE_DISPATCH_CASE)
+#undef MURINE_DISPATCH_CASE
+  }
+}
+
+template <typename F>
+void dispatch(BinaryOp op, F&& f) {
+  switch (op) {
+#define MURINE_DISPATCH_CASE(o, name) \
+  case BinaryOp::o: return f(std::integral_constant<BinaryOp, BinaryOp::o>{});
+    MURINE_BINARY_OPS(MURINE_DISPATCH_CASE)
+#undef MURINE_DISPATCH_CASE
+  }
+}
+
 }  // namespace
 
 void CpuBackend::unary(UnaryOp op, float* out, const float* x, int64_t n, float p0, float p1) {
+  dispatch(op, [&](auto k) {
 #pragma omp parallel for if (n > kParallelMin)
-  for (int64_t i = 0; i < n; ++i) out[i] = math::unary(op, x[i], p0, p1);
+    for (int64_t i = 0; i < n; ++i) out[i] = math::unary(k.value, x[i], p0, p1);
+  });
 }
 
 void CpuBackend::unary_backward(UnaryOp op, float* gx, const float* x, const float* y,
                                 const float* gy, int64_t n, float p0, float p1) {
+  dispatch(op, [&](auto k) {
 #pragma omp parallel for if (n > kParallelMin)
-  for (int64_t i = 0; i < n; ++i)
-    gx[i] = gy[i] * math::unary_derivative(op, x ? x[i] : 0.0f, y ? y[i] : 0.0f, p0, p1);
+    for (int64_t i = 0; i < n; ++i)
+      gx[i] = gy[i] * math::unary_derivative(k.value, x ? x[i] : 0.0f, y ? y[i] : 0.0f, p0, p1);
+  });
 }
 
 void CpuBackend::binary(BinaryOp op, float* out, const Shape& out_shape, const float* a,
@@ -53,18 +81,28 @@ void CpuBackend::binary(BinaryOp op, float* out, const Shape& out_shape, const f
   Shape out_strides = contiguous_strides(out_shape);
   if (a_strides == out_strides && b_strides == out_strides) {  // same shapes: one flat loop
     int64_t n = numel(out_shape);
+    dispatch(op, [&](auto k) {
 #pragma omp parallel for if (n > kParallelMin)
-    for (int64_t i = 0; i < n; ++i) out[i] = math::binary(op, a[i], b[i]);
+      for (int64_t i = 0; i < n; ++i) out[i] = math::binary(k.value, a[i], b[i]);
+    });
     return;
   }
-  for_each_row<3>(out_shape, {&out_strides, &a_strides, &b_strides},
-                  [&](const std::array<int64_t, 3>& o, const std::array<int64_t, 3>& s, int64_t len) {
-                    float* po = out + o[0];
-                    const float* pa = a + o[1];
-                    const float* pb = b + o[2];
-                    for (int64_t j = 0; j < len; ++j)
-                      po[j] = math::binary(op, pa[j * s[1]], pb[j * s[2]]);
-                  });
+  dispatch(op, [&](auto k) {
+    for_each_row<3>(out_shape, {&out_strides, &a_strides, &b_strides},
+                    [&](const std::array<int64_t, 3>& o, const std::array<int64_t, 3>& s, int64_t len) {
+                      float* po = out + o[0];
+                      const float* pa = a + o[1];
+                      const float* pb = b + o[2];
+                      if (s[1] == 1 && s[2] == 1) {
+                        for (int64_t j = 0; j < len; ++j) po[j] = math::binary(k.value, pa[j], pb[j]);
+                      } else if (s[1] == 1 && s[2] == 0) {  // a row against a broadcast scalar
+                        const float bv = *pb;
+                        for (int64_t j = 0; j < len; ++j) po[j] = math::binary(k.value, pa[j], bv);
+                      } else {
+                        for (int64_t j = 0; j < len; ++j) po[j] = math::binary(k.value, pa[j * s[1]], pb[j * s[2]]);
+                      }
+                    });
+  });
 }
 
 void CpuBackend::where(float* out, const Shape& out_shape, const float* cond,

@@ -5,10 +5,12 @@
 #   training.png   faces it was trained on
 #   losses.png     the loss curves (when matplotlib is present); weights.txt the weight-sign table
 #   run/           the run directory (checkpoint, losses.csv, sample grids along the way)
-# usage: tools/demo.sh [dcgan|ddim]
+# usage: tools/demo.sh [dcgan|ddim|classify]
 #   dcgan (make demo):      PyTorch-flavour DCGAN, r = 0.4, 32×32, ngf = ndf = 32, batch 64, 750 steps → demo/
 #   ddim  (make demo-ddim): DDIM, r = 0.4, 32×32, widths 16,32,48,64, batch 32, 1500 steps → demo/ddim/
-# DEMO_STEPS=N changes the number of steps.
+#   classify (make demo-classify): the schizophrenia paper's MLP on Fashion-MNIST, standard against
+#                           SzDense p = 0.7, 3 runs each → demo/classify/compare.png and summary.txt
+# DEMO_STEPS=N changes the number of steps, DEMO_EPOCHS=N the classify demo's epochs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 model=${1:-dcgan}
@@ -30,8 +32,16 @@ case "$model" in
       --steps "$steps" --lr 1e-3 --ema 0.995 --sampling-steps 20 --sample-every 250 --window2d-width 0.4 \
       --seed 0 --out "$out/run"
     ;;
+  classify)
+    out=demo/classify
+    rm -rf "$out"
+    "$murine" experiment compare --model mlp --data fashion-mnist --layers standard,sz:0.7 --runs 3 \
+      --epochs "${DEMO_EPOCHS:-4}" --batch 32 --seed 0 --out "$out"
+    echo "demo: see $out/compare.png (test error per epoch of every run) and $out/summary.txt"
+    exit 0
+    ;;
   *)
-    echo "usage: tools/demo.sh [dcgan|ddim]" >&2
+    echo "usage: tools/demo.sh [dcgan|ddim|classify]" >&2
     exit 2
     ;;
 esac
