@@ -69,4 +69,10 @@ void AtomicFile::commit() {
   }
 }
 
+void write_file_atomic(const std::string& path, const std::string& text, const std::string& op) {
+  AtomicFile f(path, op);
+  f.write(text.data(), text.size());
+  f.commit();
+}
+
 }  // namespace murine

@@ -36,4 +36,7 @@ class AtomicFile {
   int fd_ = -1;
 };
 
+// The whole of `text` as the new contents of `path`, atomically (an AtomicFile written and committed).
+void write_file_atomic(const std::string& path, const std::string& text, const std::string& op);
+
 }  // namespace murine

@@ -1,4 +1,5 @@
-// `murine train dcgan|ddim`: the command-line face of train/trainer.h. It parses the options into a
+// `murine train dcgan|ddim`: the command-line face of train/trainer.h (`murine train classifier` is
+// tools/cmd_classify.cpp, a subcommand of this one). It parses the options into a
 // RunConfig, starts a fresh run in --out or resumes the one in --resume, and reports how it ended
 // (Ctrl-C: the checkpoint is saved and the exit status is 130). The run directory is described in
 // train/trainer.h.
@@ -50,7 +51,8 @@ Command add_train_command(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
   CLI::App* sub = app.add_subcommand("train", "train a DCGAN or a DDIM and write a run directory");
   ModelConfig& m = a->run.model;
-  sub->add_option("model", a->kind, "dcgan or ddim")->required();
+  sub->add_option("model", a->kind, "dcgan or ddim (or the subcommand classifier)");
+  Command classifier = add_train_classifier_command(*sub);
   sub->add_option("--flavour", a->flavour, "dcgan: torch (the PyTorch notebook) or keras (the paper's script)");
   sub->add_option("--data", a->run.data, "synthetic-cats or an image folder (PNG/JPEG)");
   sub->add_option("--synthetic-count", a->run.synthetic_count, "number of synthetic faces");
@@ -74,7 +76,9 @@ Command add_train_command(CLI::App& app) {
   sub->add_option("--sample-every", a->run.sample_every, "steps between sample grids and checkpoints");
   sub->add_option("--out", a->out, "run directory");
   sub->add_option("--resume", a->resume, "continue the run in this directory");
-  return {sub, [a, steps, sub] {
+  return {sub, [a, steps, sub, classifier] {
+            if (classifier.app->parsed()) return classifier.run();
+            MURINE_CHECK(sub->get_option("model")->count(), "murine train: name the model: dcgan, ddim or classifier");
             TrainArgs args = *a;
             MURINE_CHECK(!(steps->count() && args.run.epochs > 0), "murine train: give --steps or --epochs, not both");
             if (!args.resume.empty())

@@ -26,5 +26,11 @@ Command add_train_command(CLI::App& app);
 Command add_data_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_sample_command(CLI::App& app);
+Command add_evaluate_command(CLI::App& app);
+Command add_experiment_command(CLI::App& app);
+// `murine experiment mask`: a subcommand of `murine experiment` (tools/cmd_experiment_mask.cpp).
+Command add_experiment_mask_command(CLI::App& experiment);
+// `murine train classifier`: a subcommand of `murine train` (`train` is its parent app).
+Command add_train_classifier_command(CLI::App& train);
 
 }  // namespace murine::cli

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
       murine::cli::add_data_command(app),
       murine::cli::add_bench_command(app),
       murine::cli::add_sample_command(app),
+      murine::cli::add_evaluate_command(app),
+      murine::cli::add_experiment_command(app),
   };
   try {
     try {

@@ -52,11 +52,13 @@ void CsvLog::row(const std::vector<double>& values) {
   char buf[64];
   for (size_t i = 0; i < values.size(); ++i) {
     double v = values[i];
+    if (i) line += ",";
+    if (std::isnan(v)) continue;  // an absent value: an empty field
     if (v == std::floor(v) && std::fabs(v) < 1e15)
       std::snprintf(buf, sizeof buf, "%lld", (long long)v);
     else
       std::snprintf(buf, sizeof buf, "%.9g", v);
-    line += (i ? "," : "") + std::string(buf);
+    line += buf;
   }
   line += "\n";
   ssize_t n = ::write(fd_, line.data(), line.size());

@@ -15,7 +15,8 @@ class CsvLog {
   ~CsvLog();
   CsvLog(const CsvLog&) = delete;
   CsvLog& operator=(const CsvLog&) = delete;
-  // One row; values.size() must equal the number of columns. Integers print without decimals.
+  // One row; values.size() must equal the number of columns. Integers print without decimals; NaN
+  // (a value that does not exist, such as a missing split's loss) prints as an empty field.
   void row(const std::vector<double>& values);
 
  private:

@@ -25,11 +25,7 @@ using json = nlohmann::json;
 constexpr const char* kCheckpoint = "checkpoint.safetensors";
 constexpr int64_t kShownImages = 64;  // training_images.png and the sample grids: 8 × 8
 
-void write_text(const std::string& path, const std::string& text) {
-  AtomicFile f(path, "murine train");
-  f.write(text.data(), text.size());
-  f.commit();
-}
+void write_text(const std::string& path, const std::string& text) { write_file_atomic(path, text, "murine train"); }
 
 // Keeps the header and the rows of losses.csv up to `step` (rows a crashed run logged after its last
 // checkpoint would otherwise appear twice). A row that does not start with a step number is dropped.
