@@ -64,7 +64,10 @@ Command add_experiment_command(CLI::App& app) {
   sweep->add_option("--out", f->out, "experiment directory")->capture_default_str();
 
 
-  return {sub, [f, compare, sweep] {
+  Command mask = add_experiment_mask_command(*sub);
+
+  return {sub, [f, compare, sweep, mask] {
+            if (mask.app->parsed()) return mask.run();
             const bool is_sweep = sweep->parsed();
             const char* op = is_sweep ? "murine experiment sweep" : "murine experiment compare";
             ExperimentOptions o;

@@ -1,13 +1,15 @@
-// Runs one of murine's matplotlib scripts (tools/plot_*.py) on a run or experiment directory, when
-// python3 with matplotlib is there; the CLI's pictures are optional extras, never a reason to fail.
+// Runs one of the plotting scripts next to the binary (tools/plot_*.py) on a directory, when python3
+// with matplotlib is available; the experiments call it after writing their CSV.
 #pragma once
 #include <string>
 
 namespace murine::cli {
 
-// Runs `python3 <tools>/<script> <dir>` (no shell: the arguments are passed as they are), where <tools> is
-// the tools/ folder beside the build directory of this executable. Returns true when the script exited
-// with 0; otherwise prints to stderr why there is no picture and how to draw it by hand.
+// `python3 tools/<script> <dir>` (the python3 on PATH, else /usr/bin/python3, whichever has
+// matplotlib): the script is looked up beside the binary (<exe dir>/../tools/, as
+// build/murine sits in a checkout) and then under ./tools/. Returns true when the script ran and
+// succeeded; otherwise prints one line on stderr saying why the plot was skipped (no python3 or
+// matplotlib, script not found, script failed) and how to draw it later, and returns false.
 bool run_plot_script(const std::string& script, const std::string& dir);
 
 }  // namespace murine::cli
