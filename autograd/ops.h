@@ -1,7 +1,7 @@
 // Every tensor op murine has, forward and backward. Each op checks its arguments (errors name the
 // op, the argument and the shapes), runs its forward on the input's backend, and records the
 // backward beside it (autograd/node.h). Files: ops_elementwise.cpp, ops_activation.cpp,
-// ops_reduce.cpp, ops_shape.cpp, ops_matmul.cpp, ops_conv.cpp, factories.cpp.
+// ops_reduce.cpp, ops_shape.cpp, ops_matmul.cpp, ops_conv.cpp, ops_pool.cpp, factories.cpp.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -131,5 +131,18 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
 // OH = (H-1)·stride - pad_top - pad_bottom + dilation·(kh-1) + output_padding + 1.
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
                         const ConvArgs& opt);
+
+// ---- 2-D max pooling, NCHW (ops_pool.cpp) ----
+// One max pooling: the window, its strides and explicit pads (asymmetric allowed). Padded cells
+// never win (an implicit −inf); every window must hold at least one cell of the input. The layers'
+// Keras "same" and PyTorch padding / ceil_mode resolve to these (layers/pooling.h).
+struct PoolArgs {
+  int64_t kernel_h = 1, kernel_w = 1;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+};
+// x (N, C, H, W) → (N, C, OH, OW), OH = ⌊(H + pad_top + pad_bottom − kernel_h)/stride_h⌋ + 1 (OW
+// likewise). The gradient goes to each window's maximum, the first in row-major window order on ties.
+Tensor max_pool2d(const Tensor& x, const PoolArgs& args);
 
 }  // namespace murine

@@ -11,6 +11,7 @@
 //   cuda_softmax.cu  softmax, log-softmax
 //   cuda_gemm.cu     gemm
 //   cuda_im2col.cu   im2col_batch, col2im_batch
+//   cuda_pool.cu     max_pool2d_forward, max_pool2d_backward
 // Helpers for the kernels: launch.h (grid-stride geometry), strided_index.h (shapes and strides
 // passed by value), block_reduce.h (deterministic in-block reduction).
 //
@@ -57,6 +58,11 @@ class CudaBackend final : public Backend {
 
   void im2col_batch(const ConvGeometry& g, int64_t batch, const float* images, float* col) override;
   void col2im_batch(const ConvGeometry& g, int64_t batch, const float* col, float* images) override;
+
+  void max_pool2d_forward(const PoolGeometry& g, int64_t planes, const float* x, float* y,
+                          float* argmax) override;
+  void max_pool2d_backward(const PoolGeometry& g, int64_t planes, const float* gy,
+                           const float* argmax, float* gx) override;
 
   void synchronize() override;
 };

@@ -1,5 +1,5 @@
 // The primitive list every backend exports under the same names: memory, fills, random streams,
-// elementwise maps, row reductions, softmax, GEMM, im2col/col2im. The front-end ops (ops_*.cpp)
+// elementwise maps, row reductions, softmax, GEMM, im2col/col2im, max pooling. The front-end ops (ops_*.cpp)
 // check shapes and record autograd nodes, then call these on raw device pointers. Every primitive
 // is pure virtual, so a backend that lacks one does not compile: the CPU backend
 // (tensor/cpu_backend.h) and the CUDA backend (cuda/cuda_backend.h) implement the same list.
@@ -81,6 +81,18 @@ struct ConvGeometry {
   int64_t out_w() const { return (width + pad_left + pad_right - dilation_w * (kernel_w - 1) - 1) / stride_w + 1; }
 };
 
+// One max pooling's geometry over an (height, width) plane. The window of output (oy, ox) covers
+// rows oy·stride_h − pad_top + [0, kernel_h) and columns ox·stride_w − pad_left + [0, kernel_w);
+// its cells outside the plane are padding and never win. out_h/out_w are worked out by the op
+// (autograd/ops_pool.cpp), which also makes sure every window holds at least one cell of the plane.
+struct PoolGeometry {
+  int64_t height, width;
+  int64_t kernel_h, kernel_w;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_top = 0, pad_left = 0;
+  int64_t out_h, out_w;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -136,6 +148,17 @@ class Backend {
                             float* col) = 0;
   virtual void col2im_batch(const ConvGeometry& g, int64_t batch, const float* col,
                             float* images) = 0;
+
+  // Max pooling over `planes` contiguous (H, W) planes (the N·C planes of an NCHW tensor):
+  // y[p, oy, ox] = the largest cell of the window inside plane p, and argmax[p, oy, ox] = its index
+  // iy·W + ix in the plane, stored as a float (exact below 2^24). Ties go to the first cell in
+  // row-major window order; a NaN wins and propagates (as PyTorch). y, argmax (planes, OH, OW).
+  virtual void max_pool2d_forward(const PoolGeometry& g, int64_t planes, const float* x, float* y,
+                                  float* argmax) = 0;
+  // gx[p, argmax[p, o]] += gy[p, o] for every output o of every plane, in output row-major order
+  // (accumulates into gx, which the caller has cleared).
+  virtual void max_pool2d_backward(const PoolGeometry& g, int64_t planes, const float* gy,
+                                   const float* argmax, float* gx) = 0;
 
   // Blocks until queued work on this device is done. The default is the CPU's: its primitives
   // return when their work is done, so there is nothing to wait for.

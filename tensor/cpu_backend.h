@@ -1,6 +1,6 @@
 // The CPU backend: the readable oracle every other backend is checked against. OpenBLAS (its
 // OpenMP build) for GEMM, OpenMP over the big loops. Definitions are split by concept:
-// cpu_memory.cpp, cpu_elementwise.cpp, cpu_reduce.cpp, cpu_gemm.cpp, cpu_im2col.cpp.
+// cpu_memory.cpp, cpu_elementwise.cpp, cpu_reduce.cpp, cpu_gemm.cpp, cpu_im2col.cpp, cpu_pool.cpp.
 #pragma once
 #include "tensor/backend.h"
 
@@ -41,6 +41,11 @@ class CpuBackend final : public Backend {
 
   void im2col_batch(const ConvGeometry& g, int64_t batch, const float* images, float* col) override;
   void col2im_batch(const ConvGeometry& g, int64_t batch, const float* col, float* images) override;
+
+  void max_pool2d_forward(const PoolGeometry& g, int64_t planes, const float* x, float* y,
+                          float* argmax) override;
+  void max_pool2d_backward(const PoolGeometry& g, int64_t planes, const float* gy,
+                           const float* argmax, float* gx) override;
 };
 
 }  // namespace murine

@@ -259,6 +259,29 @@ Built build_layer(const json& c, const CaseFiles& files) {
     b.module = std::make_shared<AveragePooling2D>(o);
     return b;
   }
+  if (kind == "MaxPooling2D") {  // Keras: padding "valid" | "same"
+    MaxPooling2DOptions o;
+    o.pool_size = pair_of(c, "pool_size", 2);
+    o.strides = pair_of(c, "strides", 0);
+    o.padding = c.value("padding", std::string("valid"));
+    Built b;
+    b.module = std::make_shared<MaxPooling2D>(o);
+    return b;
+  }
+  if (kind == "MaxPool2d") {  // PyTorch: explicit padding, ceil_mode
+    MURINE_CHECK(pair_of(c, "dilation", 1).h == 1 && pair_of(c, "dilation", 1).w == 1,
+                 "MaxPool2d: murine's max pooling has no dilation");
+    Built b;
+    b.module = std::make_shared<MaxPooling2D>(MaxPooling2D::torch(
+        pair_of(c, "kernel_size", 0), pair_of(c, "stride", 0), pair_of(c, "padding", 0), c.value("ceil_mode", false)));
+    return b;
+  }
+  if (kind == "GlobalAveragePooling2D") {
+    Built b;
+    b.module = std::make_shared<GlobalAveragePooling2D>(
+        GlobalAveragePooling2DOptions{.keepdims = c.value("keepdims", false)});
+    return b;
+  }
   throw Error("unknown layer kind '" + kind + "'");
 }
 

@@ -9,7 +9,8 @@ For each <family>/<case>/ under tests/reference/ (family = torch, keras):
   - a masked layer's usage_percent equals 100 * sum(window) / size(window) exactly.
 
 Needs only numpy. With --torch (Debian's /usr/bin/python3 has torch) it also recomputes the Keras
-Linear/Conv2d/ConvTranspose2d, UpSampling2D and GroupNormalization cases with PyTorch, as an
+Linear/Conv2d/ConvTranspose2d, UpSampling2D, GroupNormalization, MaxPooling2D and
+GlobalAveragePooling2D cases with PyTorch, as an
 independent check of the layout conversions and of the documented conventions.
 
 Usage: python3 tests/reference/check_cases.py [--torch] [DIR ...]
@@ -152,6 +153,29 @@ def expected_files(meta, x_shape):
         y = (x_shape[0], x_shape[1], conv_out(x_shape[2], kh, sh, p, 1, False),
              conv_out(x_shape[3], kw, sw, p, 1, False))
         return {"x": x_shape, "y": y, "gy": y, "gx": x_shape}
+    if layer == "MaxPooling2D":
+        kh, kw = pair(meta, "pool_size")
+        sh, sw = pair(meta, "strides")
+        p = need(meta, "padding")[0]
+        if p not in ("same", "valid"):
+            raise Malformed(f"padding {p!r}")
+        y = (x_shape[0], x_shape[1], conv_out(x_shape[2], kh, sh, p, 1, False),
+             conv_out(x_shape[3], kw, sw, p, 1, False))
+        return {"x": x_shape, "y": y, "gy": y, "gx": x_shape}
+    if layer == "MaxPool2d":
+        (kh, kw), (sh, sw), (ph, pw) = pair(meta, "kernel_size"), pair(meta, "stride"), pair(meta, "padding")
+        ceil_mode = bool(meta.get("ceil_mode", False))
+
+        def out(n, k, s, p):
+            o = (-(-(n + 2 * p - k) // s) if ceil_mode else (n + 2 * p - k) // s) + 1
+            return o - 1 if ceil_mode and (o - 1) * s >= n + p else o
+        y = (x_shape[0], x_shape[1], out(x_shape[2], kh, sh, ph), out(x_shape[3], kw, sw, pw))
+        return {"x": x_shape, "y": y, "gy": y, "gx": x_shape}
+    if layer == "GlobalAveragePooling2D":
+        if meta.get("keepdims", False):
+            raise Malformed("keepdims true is not a stored kind")
+        y = (x_shape[0], x_shape[1])
+        return {"x": x_shape, "y": y, "gy": y, "gx": x_shape}
     if layer == "SpectralNormalization":
         wrapped, training = need(meta, "wrapped_layer", "training")
         if wrapped not in ("Linear", "Conv2d"):
@@ -280,6 +304,18 @@ def torch_recompute(case_dir):
                               align_corners=False, antialias=False)
     elif layer == "GroupNormalization":
         y = F.group_norm(x, meta["groups"], load("weight"), load("bias"), meta["epsilon"])
+    elif layer == "MaxPooling2D":
+        k, s = meta["pool_size"][0], meta["strides"][0]
+        if meta["padding"] == "same":                     # -inf padding, the extra cell at the end
+            pads = []
+            for n in (x.shape[3], x.shape[2]):
+                total = max((-(-n // s) - 1) * s + k - n, 0)
+                pads += [total // 2, total - total // 2]
+            y = F.max_pool2d(F.pad(x, pads, value=float("-inf")), k, s)
+        else:
+            y = F.max_pool2d(x, k, s)
+    elif layer == "GlobalAveragePooling2D":
+        y = x.mean(dim=(2, 3))
     else:
         return None
     gy = load("gy")

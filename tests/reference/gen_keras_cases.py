@@ -6,7 +6,9 @@ Run with a python that has keras and jax[cpu] (see requirements-keras.txt):
 
 Layers: Dense, Conv2D, Conv2DTranspose (stored as Linear / Conv2d / ConvTranspose2d in PyTorch
 layouts, with Keras' "same"/"valid" padding), BatchNormalization, GroupNormalization,
-UpSampling2D, AveragePooling2D and SpectralNormalization (README.md gives their case format).
+UpSampling2D, AveragePooling2D, MaxPooling2D, GlobalAveragePooling2D and SpectralNormalization
+(README.md gives their case format). Also the keras.optimizers.RMSprop trajectories of
+../rmsprop/keras_*.safetensors.
 
 Everything runs in float64 (jax_enable_x64, floatx float64) on float32-representable inputs and is
 stored as float32. Gradients: jax.grad of L = sum(y * gy) through the layer's stateless_call.
@@ -27,12 +29,14 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from refcase import clear_family, rng_for, write_case  # noqa: E402
+from refcase import (clear_family, max_pool_reference, rmsprop_trajectory_inputs, rng_for,  # noqa: E402
+                     write_case, write_rmsprop_family)
 
 keras.config.set_floatx("float64")
 assert keras.backend.backend() == "jax"
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras")
+RMSPROP_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rmsprop")
 SOURCE = (f"keras {keras.__version__} (jax {jax.__version__} backend, CPU), "
           f"numpy {np.__version__}, computed in float64")
 # Keras' BatchNormalization and GroupNormalization compute in backend.result_type(input, "float32"),
@@ -327,6 +331,79 @@ def make_avgpool_case(name, x_shape, k, s, padding):
     write_case(OUT_DIR, name, meta, {"x": x, "y": to_nchw(y), "gy": to_nchw(gy), "gx": to_nchw(gx)})
 
 
+def make_maxpool_case(name, x_shape, k, s, padding, ties=False):
+    rng = rng_for(name)
+    if ties:  # few distinct values, so windows hold tied maxima
+        x = rng.integers(-1, 2, x_shape).astype(np.float32)
+    else:
+        x = rng.standard_normal(x_shape).astype(np.float32)
+    layer = layers.MaxPooling2D(pool_size=k, strides=s, padding=padding)
+    layer.build(to_nhwc(x).shape)
+    y, gy, gx, _, _ = run_layer(layer, to_nhwc(x), rng)
+    # Re-derived: "same" pads as Conv2d (extra at the end) and never wins; first maximum on ties.
+    h, w = x_shape[2:]
+    pads = same_pads(h, k, s) + same_pads(w, k, s) if padding == "same" else (0, 0, 0, 0)
+    y_ref, gx_ref = max_pool_reference(x.astype(np.float64), (k, k), (s, s), pads,
+                                       to_nchw(gy).astype(np.float64))
+    assert np.array_equal(y_ref, to_nchw(y)), name
+    assert np.array_equal(gx_ref, to_nchw(gx)), f"{name}: gradient is not at the first maximum"
+    meta = {"layer": "MaxPooling2D", "pool_size": [k, k], "strides": [s, s], "padding": padding,
+            "source": SOURCE}
+    write_case(OUT_DIR, name, meta, {"x": x, "y": to_nchw(y), "gy": to_nchw(gy), "gx": to_nchw(gx)})
+
+
+def make_global_avgpool_case(name, x_shape):
+    rng = rng_for(name)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    layer = layers.GlobalAveragePooling2D()  # keepdims=False: (N, C)
+    layer.build(to_nhwc(x).shape)
+    y, gy, gx, _, _ = run_layer(layer, to_nhwc(x), rng)
+    assert y.shape == x_shape[:2]
+    # keras.ops.mean computes in result_type(x, "float32"), float32 even for float64 input (as the
+    # normalizations): the reference carries float32 rounding.
+    assert_close(y, x.astype(np.float64).mean(axis=(2, 3)), "GlobalAveragePooling2D", NORM_TOL)
+    source = SOURCE.replace("computed in float64", "computed in float64 except the mean, which Keras runs in float32")
+    meta = {"layer": "GlobalAveragePooling2D", "keepdims": False, "source": source}
+    write_case(OUT_DIR, name, meta, {"x": x, "y": y, "gy": gy, "gx": to_nchw(gx)})
+
+
+# ---------------------------------------------------------------------------------------------
+# keras.optimizers.RMSprop trajectories
+# ---------------------------------------------------------------------------------------------
+
+def rmsprop_entry(variant, lr, rho, eps, momentum, centered, steps=5):
+    file = f"keras_{variant}.safetensors"
+    p0, grads = rmsprop_trajectory_inputs(file, steps=steps)
+    keras.config.set_floatx("float32")  # the optimizer's own variables in float32, as in training
+    try:
+        var = keras.Variable(p0, dtype="float32")
+        opt = keras.optimizers.RMSprop(learning_rate=lr, rho=rho, epsilon=eps, momentum=momentum,
+                                       centered=centered)
+        arrays = {"param_0": p0}
+        for k, g in enumerate(grads, start=1):
+            opt.apply([jnp.asarray(g)], [var])
+            arrays[f"grad_{k}"] = g
+            arrays[f"param_{k}"] = np.asarray(var.value).astype(np.float32)
+    finally:
+        keras.config.set_floatx("float64")
+    assert arrays[f"param_{steps}"].dtype == np.float32
+    assert np.all(arrays[f"param_{steps}"][:, -1] == 0), "the masked weight moved"
+    meta = {"file": file, "framework": "keras", "convention": "keras", "lr": lr, "rho": rho, "eps": eps,
+            "momentum": momentum, "centered": centered, "steps": steps,
+            "source": SOURCE.replace("computed in float64", "computed in float32")}
+    return meta, arrays
+
+
+RMSPROP_CASES = [
+    # variant, learning_rate, rho, epsilon, momentum, centered
+    ("default", 1e-3, 0.9, 1e-7, 0.0, False),
+    ("momentum0.9", 1e-3, 0.9, 1e-7, 0.9, False),
+    ("centered", 1e-3, 0.9, 1e-7, 0.0, True),
+    ("centered_momentum0.5", 1e-3, 0.9, 1e-7, 0.5, True),
+    ("lr1e-4", 1e-4, 0.9, 1e-7, 0.0, False),  # the paper's CIFAR-10 learning rate
+]
+
+
 # ---------------------------------------------------------------------------------------------
 # SpectralNormalization
 # ---------------------------------------------------------------------------------------------
@@ -469,6 +546,21 @@ AVGPOOL_CASES = [
     ("averagepooling2d_p3_s2_same_even", (1, 2, 8, 6), 3, 2, "same"),
 ]
 
+MAXPOOL_CASES = [
+    ("maxpooling2d_p2_s2_valid_even", (2, 3, 8, 8), 2, 2, "valid"),
+    ("maxpooling2d_p2_s2_valid_odd", (1, 2, 9, 7), 2, 2, "valid"),
+    ("maxpooling2d_p2_s2_same_even", (2, 2, 6, 6), 2, 2, "same"),
+    ("maxpooling2d_p2_s2_same_odd", (2, 3, 9, 7), 2, 2, "same"),
+    ("maxpooling2d_p3_s2_same_odd", (1, 2, 9, 9), 3, 2, "same"),
+    ("maxpooling2d_p3_s2_valid_odd", (1, 2, 9, 7), 3, 2, "valid"),
+    ("maxpooling2d_p3_s1_same_ties", (2, 2, 5, 6), 3, 1, "same"),
+]
+
+GLOBAL_AVGPOOL_CASES = [
+    ("globalaveragepooling2d_even", (2, 3, 4, 4)),
+    ("globalaveragepooling2d_odd", (1, 5, 3, 7)),
+]
+
 SPECTRALNORM_CASES = [
     ("spectralnormalization_conv2d_k4_s2_same_train", "Conv2d", True, (2, 3, 8, 8),
      dict(filters=4, kernel_size=4, strides=2, padding="same")),
@@ -505,9 +597,17 @@ def main():
     for name, shape, k, s, padding in AVGPOOL_CASES:
         make_avgpool_case(name, shape, k, s, padding)
         count("AveragePooling2D")
+    for name, shape, k, s, padding in MAXPOOL_CASES:
+        make_maxpool_case(name, shape, k, s, padding, ties=name.endswith("_ties"))
+        count("MaxPooling2D")
+    for name, shape in GLOBAL_AVGPOOL_CASES:
+        make_global_avgpool_case(name, shape)
+        count("GlobalAveragePooling2D")
     for name, wrapped, training, shape, args in SPECTRALNORM_CASES:
         make_spectralnorm_case(name, wrapped, training, shape, **args)
         count("SpectralNormalization")
+    write_rmsprop_family(RMSPROP_DIR, "keras", [rmsprop_entry(*c) for c in RMSPROP_CASES])
+    print(f"keras.optimizers.RMSprop: {len(RMSPROP_CASES)} trajectories in {RMSPROP_DIR}")
     print(SOURCE)
     for kind, n in counts.items():
         print(f"{kind}: {n}")

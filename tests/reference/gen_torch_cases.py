@@ -4,7 +4,8 @@
 Run with Debian's python3 (python3-torch 1.13): `/usr/bin/python3 tests/reference/gen_torch_cases.py`.
 
 Layers: Linear, Conv2d, ConvTranspose2d, their masked versions mLinear, mConv2d, mConvTranspose2d,
-BatchNorm2d, and window-only cases for the figures of docs/spec/connection-windows.md.
+BatchNorm2d, MaxPool2d, and window-only cases for the figures of docs/spec/connection-windows.md.
+Also the torch.optim.RMSprop trajectories of ../rmsprop/torch_*.safetensors (README.md).
 
 The connection windows are written here from the spec (forms '2d' and 'diagonal'), in double
 precision, following its scan step by step. A masked layer computes with W_eff = W ⊙ window; the
@@ -23,9 +24,11 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from refcase import clear_family, rng_for, write_case  # noqa: E402
+from refcase import (clear_family, max_pool_reference, rmsprop_trajectory_inputs, rng_for,  # noqa: E402
+                     write_case, write_rmsprop_family)
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch")
+RMSPROP_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rmsprop")
 
 
 def debian_torch_version():
@@ -263,6 +266,79 @@ def make_batchnorm_case(name, training, x_shape):
 
 
 # ---------------------------------------------------------------------------------------------
+# MaxPool2d
+# ---------------------------------------------------------------------------------------------
+
+def torch_pool_after_pad(n, k, s, p, ceil_mode):
+    """The bottom/right pad that gives nn.MaxPool2d's output length with a floor division:
+    floor or ceil((n + 2p - k)/s) + 1, and in ceil mode the last window must start inside the input
+    or the left padding ((out - 1)*s < n + p), else it is dropped."""
+    if not ceil_mode:
+        return p
+    out = -(-(n + 2 * p - k) // s) + 1
+    if (out - 1) * s >= n + p:
+        out -= 1
+    return max((out - 1) * s + k - n - p, p)
+
+
+def make_maxpool_case(name, x_shape, k, s, p, ceil_mode, ties=False):
+    rng = rng_for(name)
+    if ties:  # few distinct values, so windows hold tied maxima
+        x = rng.integers(-1, 2, x_shape).astype(np.float32)
+    else:
+        x = rng.standard_normal(x_shape).astype(np.float32)
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    y = F.max_pool2d(xt, k, s, p, ceil_mode=ceil_mode)
+    gy = rng.standard_normal(tuple(y.shape)).astype(np.float32)
+    (y * torch.tensor(gy, dtype=torch.float64)).sum().backward()
+
+    # The documented conventions, re-derived: output size, -inf padding, first maximum on ties.
+    h, w = x_shape[2:]
+    pads = (p, torch_pool_after_pad(h, k, s, p, ceil_mode), p, torch_pool_after_pad(w, k, s, p, ceil_mode))
+    y_ref, gx_ref = max_pool_reference(x.astype(np.float64), (k, k), (s, s), pads, gy.astype(np.float64))
+    assert y_ref.shape == tuple(y.shape), (name, y_ref.shape, tuple(y.shape))
+    assert np.array_equal(y_ref, y.detach().numpy()), name
+    assert np.array_equal(gx_ref, xt.grad.numpy()), f"{name}: gradient is not at the first maximum"
+
+    meta = {"layer": "MaxPool2d", "kernel_size": [k, k], "stride": [s, s], "padding": [p, p],
+            "dilation": [1, 1], "ceil_mode": ceil_mode, "source": SOURCE}
+    write_case(OUT_DIR, name, meta, {"x": x, "y": y.detach().numpy(), "gy": gy, "gx": xt.grad.numpy()})
+
+
+# ---------------------------------------------------------------------------------------------
+# torch.optim.RMSprop trajectories
+# ---------------------------------------------------------------------------------------------
+
+def rmsprop_entry(variant, lr, alpha, eps, weight_decay, momentum, centered, steps=5):
+    file = f"torch_{variant}.safetensors"
+    p0, grads = rmsprop_trajectory_inputs(file, steps=steps)
+    param = torch.nn.Parameter(torch.tensor(p0))  # float32, as a model's weights
+    opt = torch.optim.RMSprop([param], lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                              momentum=momentum, centered=centered, foreach=False)
+    arrays = {"param_0": p0}
+    for k, g in enumerate(grads, start=1):
+        param.grad = torch.tensor(g)
+        opt.step()
+        arrays[f"grad_{k}"] = g
+        arrays[f"param_{k}"] = param.detach().numpy().copy()
+    assert np.all(arrays[f"param_{steps}"][:, -1] == 0), "the masked weight moved"
+    meta = {"file": file, "framework": "torch", "convention": "torch", "lr": lr, "rho": alpha, "eps": eps,
+            "momentum": momentum, "centered": centered, "weight_decay": weight_decay, "steps": steps,
+            "source": SOURCE.replace("computed in float64", "computed in float32")}
+    return meta, arrays
+
+
+RMSPROP_CASES = [
+    # variant, lr, alpha, eps, weight_decay, momentum, centered
+    ("default", 1e-2, 0.99, 1e-8, 0.0, 0.0, False),
+    ("momentum0.9", 1e-2, 0.99, 1e-8, 0.0, 0.9, False),
+    ("centered", 1e-2, 0.99, 1e-8, 0.0, 0.0, True),
+    ("centered_momentum0.5", 1e-3, 0.9, 1e-8, 0.0, 0.5, True),
+    ("weight_decay0.1", 1e-2, 0.99, 1e-8, 0.1, 0.0, False),
+]
+
+
+# ---------------------------------------------------------------------------------------------
 # The cases
 # ---------------------------------------------------------------------------------------------
 
@@ -370,6 +446,20 @@ WINDOW_CASES = [
      conv(48, 20, 3, False, padding=1, **two_d(5, 8, 0.55)), None),
 ]
 
+# name, x shape, kernel, stride, padding, ceil_mode
+MAXPOOL_CASES = [
+    ("maxpool2d_k2_s2_p0_even", (2, 3, 8, 8), 2, 2, 0, False),
+    ("maxpool2d_k2_s2_p0_odd", (2, 2, 9, 7), 2, 2, 0, False),
+    ("maxpool2d_k3_s2_p1_odd", (2, 2, 9, 9), 3, 2, 1, False),
+    ("maxpool2d_k3_s2_p1_even", (1, 3, 8, 6), 3, 2, 1, False),
+    ("maxpool2d_k3_s1_p1", (2, 2, 5, 7), 3, 1, 1, False),
+    ("maxpool2d_k2_s2_p0_ceil_odd", (2, 2, 9, 7), 2, 2, 0, True),
+    ("maxpool2d_k3_s2_p1_ceil_even", (1, 2, 8, 6), 3, 2, 1, True),
+    # ceil mode where a last window would start in the right padding and is dropped
+    ("maxpool2d_k3_s3_p1_ceil_drop", (1, 2, 5, 8), 3, 3, 1, True),
+    ("maxpool2d_k3_s1_p1_ties", (2, 2, 6, 5), 3, 1, 1, False),
+]
+
 BATCHNORM_CASES = [
     ("batchnorm2d_train", True, (2, 3, 4, 5)),
     ("batchnorm2d_eval", False, (2, 3, 4, 5)),
@@ -390,6 +480,11 @@ def main():
     for name, training, x_shape in BATCHNORM_CASES:
         make_batchnorm_case(name, training, x_shape)
         counts["BatchNorm2d"] = counts.get("BatchNorm2d", 0) + 1
+    for name, x_shape, k, s, p, ceil_mode in MAXPOOL_CASES:
+        make_maxpool_case(name, x_shape, k, s, p, ceil_mode, ties=name.endswith("_ties"))
+        counts["MaxPool2d"] = counts.get("MaxPool2d", 0) + 1
+    write_rmsprop_family(RMSPROP_DIR, "torch", [rmsprop_entry(*c) for c in RMSPROP_CASES])
+    print(f"torch.optim.RMSprop: {len(RMSPROP_CASES)} trajectories in {RMSPROP_DIR}")
     print(SOURCE)
     for kind, n in counts.items():
         print(f"{kind}: {n}")

@@ -57,8 +57,9 @@ KEY_ORDER = [
     "form", "input2d_width", "output2d_width", "window2d_width", "param_reduction", "halfbandwidth",
     "usage_percent",
     "axis", "momentum", "epsilon", "eps", "center", "scale", "affine", "track_running_stats",
-    "size", "interpolation", "pool_size", "strides", "power_iterations", "training",
+    "size", "interpolation", "pool_size", "strides", "ceil_mode", "keepdims", "power_iterations", "training",
     "tolerance", "note", "source",
+    "file", "framework", "convention", "lr", "rho", "centered", "weight_decay", "steps",
 ]
 
 
@@ -87,3 +88,57 @@ def write_safetensors(path, arrays):
         f.write(text)
         for b in blobs:
             f.write(b)
+
+
+def max_pool_reference(x, kernel, stride, pads, gy=None):
+    """Max pooling of x (N, C, H, W) in float64 with explicit pads (top, bottom, left, right) that
+    never win, the gradient going to the FIRST maximum of each window in row-major order.
+    Returns y, or (y, gx) when gy is given."""
+    (kh, kw), (sh, sw), (pt, pb, pl, pr) = kernel, stride, pads
+    n, c, h, w = x.shape
+    oh, ow = (h + pt + pb - kh) // sh + 1, (w + pl + pr - kw) // sw + 1
+    y = np.empty((n, c, oh, ow))
+    gx = np.zeros(x.shape)
+    for i in range(oh):
+        r0, r1 = max(i * sh - pt, 0), min(i * sh - pt + kh, h)
+        for j in range(ow):
+            c0, c1 = max(j * sw - pl, 0), min(j * sw - pl + kw, w)
+            window = x[:, :, r0:r1, c0:c1].reshape(n, c, -1)
+            first = np.argmax(window, axis=2)  # numpy's argmax: the first maximum
+            y[:, :, i, j] = np.take_along_axis(window, first[:, :, None], 2)[:, :, 0]
+            if gy is not None:
+                rows, cols = r0 + first // (c1 - c0), c0 + first % (c1 - c0)
+                for a in range(n):
+                    for b in range(c):
+                        gx[a, b, rows[a, b], cols[a, b]] += gy[a, b, i, j]
+    return y if gy is None else (y, gx)
+
+
+def rmsprop_trajectory_inputs(name, shape=(3, 4), steps=5):
+    """The initial parameter and per-step gradients of an RMSprop reference trajectory: values
+    about 1e-2, gradients spread over five decades (so the place of epsilon shows), and the last
+    column a masked weight (zero value, zero gradient), all float32."""
+    rng = rng_for(name)
+    p0 = rng.uniform(-0.05, 0.05, shape).astype(np.float32)
+    p0[:, -1] = 0
+    grads = []
+    for _ in range(steps):
+        g = (rng.standard_normal(shape) * 10.0 ** rng.uniform(-5, 0, shape)).astype(np.float32)
+        g[:, -1] = 0
+        grads.append(g)
+    return p0, grads
+
+
+def write_rmsprop_family(out_dir, prefix, entries):
+    """Write <out_dir>/<prefix>_<variant>.safetensors (param_0, grad_k, param_k for k = 1..steps)
+    for each entry and the list <out_dir>/<prefix>.json; removes that prefix's older files first."""
+    os.makedirs(out_dir, exist_ok=True)
+    for entry in sorted(os.listdir(out_dir)):
+        if entry.startswith(prefix + "_") and entry.endswith(".safetensors"):
+            os.remove(os.path.join(out_dir, entry))
+    listing = []
+    for meta, arrays in entries:
+        write_safetensors(os.path.join(out_dir, meta["file"]), arrays)
+        listing.append(meta)
+    with open(os.path.join(out_dir, prefix + ".json"), "w") as f:
+        f.write("[\n" + ",\n".join(format_case_json(m).rstrip() for m in listing) + "\n]\n")
