@@ -112,8 +112,9 @@ void check_two_steps(const std::string& model, const std::string& layer) {
       start.emplace(name, t);
     }
   }
-  if (layer == "standard")
+  if (layer == "standard") {
     for (const auto& [name, t] : state) EXPECT_FALSE(is_window(name)) << name;
+  }
   net->load_state_dict(start);  // strict: the names are PyTorch's one for one
 
   Recipe r = recipe(c.at("optimizer"), net->parameters());
