@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""The PyTorch anchor of `murine bench`: the same three training steps in eager PyTorch, same sizes,
+"""The PyTorch anchor of `murine bench`: the same training steps in eager PyTorch, same sizes,
 same options, same result line, so the two can be run side by side (bench/README.md).
 
     bench/torch_anchor.py ddim --batch 16 --image-size 32 --widths 32,64,96,128 --steps 5
+    bench/torch_anchor.py classifier --model mlp --layer sz --batch 32 --threads 1
 
 Models (ported from models/dcgan_torch.h, models/dcgan_keras.h, models/ddim.h and
 docs/spec/models.md; written for timing, not for matching murine's numbers):
@@ -13,6 +14,11 @@ docs/spec/models.md; written for timing, not for matching murine's numbers):
                masked ConvTranspose2d k5 s2 "same", spectral_norm on D's convolutions, Keras BCE.
   ddim         the reference scripts' U-Net (GroupNorm, dropout, attention at image/4, masked 3x3 convolutions in
                the deep stages) and its diffusion training step with an EMA copy of the weights.
+  classifier   --model mlp: Flatten-Dense(512, relu)-Dense(10) on 1x28x28 (Fashion-MNIST), Adam 1e-3 (eps 1e-7);
+               --model cnn: C32-C32-MaxPool-Dropout(.25)-C64-C64-MaxPool-Dropout(.25)-Dense(512, relu)-Dense(10)
+               on 3x32x32 (CIFAR-10), RMSprop 1e-4 (rho 0.9, eps 1e-7): models/classifier.h and the recipe
+               of train/classifier_trainer.h; --layer sz: the Dense(512) multiplies its weight by a 'diagonal'
+               window (see diagonal_window below). The step: forward, cross-entropy, backward, optimizer step.
 Timed: one full training step each (forward, backward, optimizer steps, EMA, the losses' .item()),
 with torch.cuda.synchronize() on cuda; the warm-up steps are not timed; the median is reported.
 Needs only Debian's python3-torch.
@@ -402,15 +408,91 @@ def make_ddim(a, dev):
     return step, "widths=" + ",".join(str(w) for w in a.widths)
 
 
+# ---- the classifiers (models/classifier.h) ----
+
+def diagonal_window(n_out, n_in, p):
+    """The spec's 'diagonal' scan (n_out, n_in): input x is kept for output y when |x - rxy*y| < h, with
+    rxy = (n_in - 1)/(n_out - 1), h = hb*sqrt(rxy^2 + 1), hb = n_in*n_out/sqrt(n_in^2 + n_out^2)*(1 - sqrt(p));
+    written for timing (PyTorch's cost does not depend on which entries are zero)."""
+    if n_out <= 1:
+        return torch.ones(n_out, n_in)
+    hb = n_in * n_out / math.sqrt(n_in * n_in + n_out * n_out) * (1.0 - math.sqrt(p))
+    rxy = (n_in - 1) / (n_out - 1)
+    h = hb * math.sqrt(rxy * rxy + 1.0)
+    x = torch.arange(n_in, dtype=torch.float64)[None, :]
+    y = torch.arange(n_out, dtype=torch.float64)[:, None]
+    return ((x - rxy * y).abs() < h).float()
+
+
+class ClassifierDense(nn.Linear):
+    """Dense(units, relu?) with Keras' he_normal kernel and zero bias; with a window, SzDense."""
+
+    def __init__(self, cin, cout, relu, window=None):
+        super().__init__(cin, cout)
+        nn.init.kaiming_normal_(self.weight, nonlinearity="relu")
+        nn.init.zeros_(self.bias)
+        self.relu = relu
+        if window is not None:
+            self.register_buffer("window", window)
+
+    def forward(self, x):
+        w = self.weight * self.window if hasattr(self, "window") else self.weight
+        y = F.linear(x, w, self.bias)
+        return F.relu(y) if self.relu else y
+
+
+def classifier_conv(cin, cout, padding):
+    conv = nn.Conv2d(cin, cout, 3, padding=padding)
+    nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+    nn.init.zeros_(conv.bias)
+    return [conv, nn.ReLU()]
+
+
+CLASSIFIER_DATA = {"mlp": ("fashion-mnist", 1, 28, 60000), "cnn": ("cifar10", 3, 32, 50000)}
+
+
+def make_classifier(a, dev):
+    _, channels, size, _ = CLASSIFIER_DATA[a.classifier_model]
+    sz = a.layer == "sz"
+    if a.classifier_model == "mlp":
+        cin = channels * size * size
+        net = nn.Sequential(nn.Flatten(), ClassifierDense(cin, 512, True, diagonal_window(512, cin, a.param_reduction) if sz else None),
+                            ClassifierDense(512, 10, False))
+        optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+        name = "adam"
+    else:
+        side = ((size - 2) // 2 - 2) // 2
+        cin = 64 * side * side
+        net = nn.Sequential(*classifier_conv(channels, 32, 1), *classifier_conv(32, 32, 0), nn.MaxPool2d(2), nn.Dropout(0.25),
+                            *classifier_conv(32, 64, 1), *classifier_conv(64, 64, 0), nn.MaxPool2d(2), nn.Dropout(0.25),
+                            nn.Flatten(), ClassifierDense(cin, 512, True, diagonal_window(512, cin, a.param_reduction) if sz else None),
+                            ClassifierDense(512, 10, False))
+        # tf.keras 2 RMSprop without momentum: eps outside the root, as torch's.
+        optimizer = torch.optim.RMSprop(net.parameters(), lr=1e-4, alpha=0.9, eps=1e-7)
+        name = "rmsprop"
+    net = net.to(dev).train()
+    x = torch.rand(a.batch, channels, size, size).to(dev)
+    labels = torch.randint(0, 10, (a.batch,)).to(dev)
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.cross_entropy(net(x), labels)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step, name
+
+
 # ---- the timing ----
 
-PAPER_BATCH = {"dcgan_torch": 128, "dcgan_keras": 32, "ddim": 64}
+PAPER_BATCH = {"dcgan_torch": 128, "dcgan_keras": 32, "ddim": 64, "classifier": 32}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("model", choices=sorted(PAPER_BATCH))
-    p.add_argument("--batch", type=int, help="batch size (default: the paper's, 128 / 32 / 64)")
+    p.add_argument("--batch", type=int, help="batch size (default: the paper's, 128 / 32 / 64; classifier 32)")
     p.add_argument("--steps", type=int, default=10, help="timed steps (the median is reported)")
     p.add_argument("--warmup", type=int, default=2, help="untimed steps first")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
@@ -425,6 +507,9 @@ def main():
     p.add_argument("--window2d-width", type=float, default=0.4)
     p.add_argument("--standard", action="store_true")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--model", dest="classifier_model", default="mlp", choices=["mlp", "cnn"], help="classifier: the net")
+    p.add_argument("--layer", default="standard", choices=["standard", "sz"], help="classifier: standard or sz")
+    p.add_argument("--param-reduction", type=float, default=0.5, help="classifier: p of the SzDense")
     a = p.parse_args()
     if a.batch is None:
         a.batch = PAPER_BATCH[a.model]
@@ -442,7 +527,8 @@ def main():
     torch.manual_seed(a.seed)
     dev = torch.device(a.device)
 
-    make = {"dcgan_torch": make_dcgan_torch, "dcgan_keras": make_dcgan_keras, "ddim": make_ddim}[a.model]
+    make = {"dcgan_torch": make_dcgan_torch, "dcgan_keras": make_dcgan_keras, "ddim": make_ddim,
+            "classifier": make_classifier}[a.model]
     step, config = make(a, dev)
 
     def timed_step():
@@ -458,6 +544,19 @@ def main():
     median = statistics.median(ms)
     images_per_s = a.batch / (median / 1000.0)
     tf32 = "on" if a.tf32 else "off"
+    if a.model == "classifier":
+        data, channels, size, images = CLASSIFIER_DATA[a.classifier_model]
+        epoch_s = images / images_per_s
+        variant = f"sz p={a.param_reduction:g}" if a.layer == "sz" else "standard"
+        print(f"pytorch {torch.__version__} bench classifier {a.classifier_model} ({a.device}, {threads} threads, "
+              f"batch {a.batch}, in {channels}x{size}x{size}, {variant}, {config}): {median:.2f} ms/step median "
+              f"(min {ms[0]:.2f}, max {ms[-1]:.2f} over {a.steps} steps after {a.warmup} warm-up), "
+              f"{images_per_s:.1f} images/s; one epoch of {data} ({images} images) {epoch_s:.1f} s")
+        print(f"bench framework=pytorch model={a.classifier_model} device={a.device} threads={threads} batch={a.batch} "
+              f"image={size} channels={channels} layer={a.layer} standard={int(a.layer == 'standard')} optimizer={config} "
+              f"steps={a.steps} warmup={a.warmup} ms_per_step={median:.3f} min_ms={ms[0]:.3f} "
+              f"images_per_s={images_per_s:.1f} epoch_images={images} epoch_s={epoch_s:.2f} tf32={tf32}")
+        return
     variant = "standard" if a.standard else f"mouse r={a.window2d_width:g}"
     print(f"pytorch {torch.__version__} bench {a.model} ({a.device}, {threads} threads, tf32 {tf32}, batch {a.batch}, "
           f"image {a.image_size}, {config}, {variant}): {median:.1f} ms/step median (min {ms[0]:.1f}, "

@@ -1,4 +1,5 @@
-// `murine bench dcgan_torch|dcgan_keras|ddim`: times full training steps of a model on random data.
+// `murine bench dcgan_torch|dcgan_keras|ddim`: times full training steps of a model on random data
+// (`murine bench classifier --model mlp|cnn` is tools/cmd_bench_classifier.cpp, a subcommand of this one).
 // The model is built at the requested size, --warmup steps run untimed, then each of --steps steps is
 // timed on its own (steady_clock around train_step, with a device synchronize on cuda) and the median is
 // reported as ms/step and batch / median as images/s. Two lines go to stdout: one for people, and one
@@ -24,6 +25,7 @@
 #include "tensor/backend.h"
 #include "tensor/error.h"
 #include "tensor/gemm_mode.h"
+#include "tools/cmd_bench_classifier.h"
 #include "tools/command.h"
 
 namespace murine::cli {
@@ -138,7 +140,8 @@ int run_bench(BenchArgs a) {
 Command add_bench_command(CLI::App& app) {
   auto a = std::make_shared<BenchArgs>();
   CLI::App* sub = app.add_subcommand("bench", "time full training steps of a model on random data");
-  sub->add_option("model", a->model, "dcgan_torch, dcgan_keras or ddim")->required();
+  sub->add_option("model", a->model, "dcgan_torch, dcgan_keras or ddim (or the subcommand classifier)");
+  Command classifier = add_bench_classifier_command(*sub);
   CLI::Option* batch = sub->add_option("--batch", a->batch, "batch size (default: the paper's, 128 / 32 / 64)");
   sub->add_option("--steps", a->steps, "timed steps (the median is reported)")->capture_default_str();
   sub->add_option("--warmup", a->warmup, "untimed steps first")->capture_default_str();
@@ -158,7 +161,10 @@ Command add_bench_command(CLI::App& app) {
   sub->add_flag("--standard", a->config.standard, "standard layers instead of the mouse layers");
   sub->add_flag("--tf32", a->tf32, "let cuBLAS use TF32 tensor cores (cuda; off by default)");
   sub->add_option("--seed", a->seed, "seed of the weights and the random data")->capture_default_str();
-  return {sub, [a, batch] {
+  return {sub, [a, batch, sub, classifier] {
+            if (classifier.app->parsed()) return classifier.run();
+            MURINE_CHECK(sub->get_option("model")->count(),
+                         "murine bench: name the model: dcgan_torch, dcgan_keras, ddim or classifier");
             a->batch_given = batch->count() > 0;
             return run_bench(*a);
           }};
