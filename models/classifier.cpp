@@ -38,7 +38,7 @@ void ClassifierConfig::check(const std::string& op) const {
                op << ": --param-reduction must be in [0, 1), got " << param_reduction);
   MURINE_CHECK(window2d_width > 0, op << ": --window2d-width must be > 0, got " << window2d_width);
   MURINE_CHECK(channels > 0 && channels <= 64, op << ": channels must be in [1, 64], got " << channels);
-  MURINE_CHECK(classes >= 2 && classes <= 100000, op << ": classes must be in [2, 100000], got " << classes);
+  MURINE_CHECK(classes >= 2 && classes <= 1000, op << ": classes must be in [2, 1000], got " << classes);
   MURINE_CHECK(image_size > 0 && image_size <= 1024, op << ": image size must be in [1, 1024], got " << image_size);
   MURINE_CHECK(dropout < 1, op << ": dropout must be < 1, got " << dropout);
   for (int64_t h : resolved_hidden())

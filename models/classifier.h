@@ -40,7 +40,7 @@ struct ClassifierConfig {
   double window2d_width = 0.4;     // r of the mouse layer
   std::vector<int64_t> hidden = {};  // mlp hidden widths; empty: {512}, or {1024, 512} for mouse
   double dropout = -1;             // cnn: dropout rate (−1: the script's 0.25)
-  int64_t channels = 1, image_size = 28, classes = 10;  // the input (N, channels, size, size)
+  int64_t channels = 1, image_size = 28, classes = 10;  // input (N, channels, size, size); classes ≤ 1000
   std::string convention = "";     // keras | torch; "": the reference script's (see above)
   uint64_t window_seed = 0;        // the random window forms' seed
 
@@ -48,8 +48,8 @@ struct ClassifierConfig {
   std::string resolved_convention() const;
   // The hidden widths after defaults (mlp).
   std::vector<int64_t> resolved_hidden() const;
-  // One line naming every size that fixes a tensor shape, e.g. "mlp sz hidden=512 in=1x28x28 classes=10
-  // form=diagonal p=0.7"; a checkpoint loads only into a model with the same line.
+  // One line naming every size that fixes a tensor shape, e.g. "mlp sz in=1x28x28 classes=10 hidden=512
+  // form=default p=0.7"; a checkpoint loads only into a model with the same line.
   std::string architecture() const;
   // Throws murine::Error naming the option for an unknown model/layer/convention or a nonsense size.
   void check(const std::string& op) const;

@@ -101,7 +101,8 @@ ClassifierRunConfig ClassifierRunConfig::with_recipe() const {
   if (c.optimizer.empty()) c.optimizer = opt;
   if (c.lr <= 0) c.lr = c.optimizer == opt ? lr : c.optimizer == "sgd" ? 0.01 : 1e-3;
   if (c.momentum < 0) c.momentum = c.optimizer == opt ? momentum : 0.0;
-  if (c.schedule.empty()) c.schedule = schedule;
+  // The recipe's schedule belongs to its optimizer: another optimizer gets a constant rate.
+  if (c.schedule.empty()) c.schedule = c.optimizer == opt ? schedule : "constant";
   return c;
 }
 
@@ -184,7 +185,8 @@ std::unique_ptr<Optimizer> make_optimizer(const ClassifierRunConfig& config, std
   if (c.optimizer == "adam")
     return std::make_unique<Adam>(torch ? Adam::torch(std::move(params), c.lr) : Adam::keras(std::move(params), c.lr));
   if (c.optimizer == "rmsprop") {
-    // The Keras scripts ran on tf.keras 2.3, whose RMSprop keeps ε inside the square root.
+    // The Keras scripts ran on tf.keras 2.3: its RMSprop without momentum puts ε outside the root
+    // (optim/rmsprop.h), unlike Keras 3's.
     if (torch) return std::make_unique<RMSprop>(RMSprop::torch(std::move(params), c.lr, 0.99, 1e-8, 0.0, c.momentum));
     return std::make_unique<RMSprop>(RMSprop::tf2(std::move(params), c.lr, 0.9, 1e-7, c.momentum));
   }

@@ -2,6 +2,7 @@
 #include "train/metrics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -45,10 +46,12 @@ int64_t top_k_hits(const Tensor& logits, const std::vector<int64_t>& labels, int
     const int64_t y = labels[i];
     MURINE_CHECK(y >= 0 && y < c, "top_k_hits: label " << y << " of row " << i << " is not in [0, " << c << ")");
     const float* row = v.data() + i * c;
-    // The label is in the top k when fewer than k logits are strictly larger than its own.
+    // The label is in the top k when fewer than k logits are strictly larger than its own. A row with a
+    // NaN (a diverged network) is a miss, never a hit.
     int64_t larger = 0;
-    for (int64_t j = 0; j < c; ++j) larger += row[j] > row[y];
-    hits += larger < k;
+    bool nan = false;
+    for (int64_t j = 0; j < c; ++j) larger += row[j] > row[y], nan |= std::isnan(row[j]);
+    hits += !nan && larger < k;
   }
   return hits;
 }
@@ -59,7 +62,8 @@ double top_k_accuracy(const Tensor& logits, const std::vector<int64_t>& labels, 
 }
 
 ConfusionMatrix::ConfusionMatrix(int64_t classes) : classes_(classes) {
-  MURINE_CHECK(classes >= 0 && classes <= 100000, "ConfusionMatrix: classes must be in [0, 100000], got " << classes);
+  MURINE_CHECK(classes >= 0 && classes <= kMaxClasses,
+               "ConfusionMatrix: classes must be in [0, " << kMaxClasses << "], got " << classes);
   counts_.assign(classes * classes, 0);
 }
 

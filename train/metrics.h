@@ -9,11 +9,16 @@
 
 namespace murine {
 
-// The class of the largest logit of each row (the first one on ties, as argmax does).
+// The most classes a classifier, and so a confusion matrix (classes² counts), may have.
+inline constexpr int64_t kMaxClasses = 1000;
+
+// The class of the largest logit of each row (the first one on ties, as argmax does; a row with NaNs
+// gives the first largest of its other logits).
 std::vector<int64_t> predicted_classes(const Tensor& logits);
 
 // Number of rows whose label is among the k largest logits of the row (k = 1: the prediction is right).
-// A label tied with the k-th largest logit counts as hit (Keras' in_top_k). Labels must be in [0, C).
+// A label tied with the k-th largest logit counts as hit (Keras' in_top_k); a row holding a NaN is a
+// miss. Labels must be in [0, C).
 int64_t top_k_hits(const Tensor& logits, const std::vector<int64_t>& labels, int64_t k = 1);
 
 // Fraction of rows that top_k_hits counts; 0 for no rows.
