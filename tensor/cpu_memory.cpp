@@ -1,4 +1,6 @@
 // CPU backend: host memory (64-byte aligned, for vector loads), copies, fills and random streams.
+#include <malloc.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -9,7 +11,26 @@
 
 namespace murine {
 
+namespace {
+
+// glibc serves a block above its mmap threshold with a fresh mapping and unmaps it on free, so a
+// training step that allocates and frees the same few MB-sized tensors every step pays for mapping
+// and zero-filling their pages every step (a third of an MLP epoch once a large data set is held).
+// Blocks up to 32 MiB (glibc's largest threshold) are kept in the heap instead, and the heap's top is
+// not trimmed below 512 MiB, so freed blocks are reused. Larger ones (data sets) are still mapped.
+void keep_blocks_in_heap() {
+  static const bool done = [] {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    return true;
+  }();
+  (void)done;
+}
+
+}  // namespace
+
 void* CpuBackend::allocate(size_t bytes) {
+  keep_blocks_in_heap();
   size_t rounded = (bytes + 63) / 64 * 64;
   void* p = std::aligned_alloc(64, rounded ? rounded : 64);
   MURINE_CHECK(p, "allocate: out of host memory asking for " << bytes << " bytes");

@@ -7,6 +7,8 @@
 
 #include "autograd/ops.h"
 #include "expect_error.h"
+#include "gradcheck.h"
+#include "layers/rescaling.h"
 #include "layers/masked_kernel.h"
 #include "models/classifier.h"
 #include "models/summary.h"
@@ -137,6 +139,14 @@ TEST(Classifier, NonsenseIsRefusedNamingTheOption) {
   expect_error([] { ClassifierConfig::from_json({{"hidden", "wide"}}); }, {"hidden", "wrong type"});
 }
 
+TEST(Rescaling, ValuesAndGradient) {
+  Rescaling r(RescalingOptions{.scale = 2.0, .offset = -1.0});  // the LeNet notebook's Normalize(0.5, 0.5)
+  EXPECT_EQ(r(from_vector({0.0f, 0.25f, 1.0f}, {3})).to_vector(), (std::vector<float>{-1.0f, -0.5f, 1.0f}));
+  Generator g(4);
+  Tensor x = randn({2, 3}, g).requires_grad_(true);
+  testing::expect_gradients_match([&](const std::vector<Tensor>& in) { return r(in[0]); }, {x});
+}
+
 TEST(Metrics, PredictionsTopKAndConfusion) {
   const Tensor logits = from_vector({0.1f, 0.7f, 0.2f,   // → 1
                                      0.5f, 0.4f, 0.1f,   // → 0
@@ -160,6 +170,9 @@ TEST(Metrics, PredictionsTopKAndConfusion) {
   expect_error([&] { top_k_hits(logits, {0, 1}, 1); }, {"top_k_hits", "2 labels", "(3, 3)"});
   expect_error([&] { top_k_hits(logits, {0, 1, 3}, 1); }, {"label 3", "row 2"});
   expect_error([&] { m.add(3, 0); }, {"ConfusionMatrix::add", "(3, 0)"});
+  // A diverged network's NaN row is a miss, not a hit.
+  const Tensor nan_row = from_vector({NAN, 0.0f, 0.0f}, {1, 3});
+  EXPECT_EQ(top_k_hits(nan_row, {1}, 1), 0);
 }
 
 }  // namespace

@@ -36,7 +36,7 @@ case "$model" in
     out=demo/classify
     rm -rf "$out"
     "$murine" experiment compare --model mlp --data fashion-mnist --layers standard,sz:0.7 --runs 3 \
-      --epochs "${DEMO_EPOCHS:-4}" --batch 32 --seed 0 --out "$out"
+      --epochs "${DEMO_EPOCHS:-8}" --batch 32 --seed 0 --out "$out"
     echo "demo: see $out/compare.png (test error per epoch of every run) and $out/summary.txt"
     exit 0
     ;;
@@ -48,8 +48,13 @@ esac
 cp "$out/run/samples_final.png" "$out/generated.png"
 cp "$out/run/training_images.png" "$out/training.png"
 cp "$out/run/weights.txt" "$out/weights.txt"
-if python3 -c "import matplotlib" 2>/dev/null; then
-  python3 tools/plot_run.py "$out/run" --out "$out/losses.png"
+# The python3 with matplotlib: the one on PATH, else Debian's (a pyenv python3 may lack it).
+python=""
+for p in python3 /usr/bin/python3; do
+  if "$p" -c "import matplotlib" 2>/dev/null; then python=$p; break; fi
+done
+if [ -n "$python" ]; then
+  "$python" tools/plot_run.py "$out/run" --out "$out/losses.png"
 else
   echo "demo: no loss plot: matplotlib is missing (pip install matplotlib, or apt-get install python3-matplotlib)"
 fi

@@ -11,6 +11,7 @@ packages=(
   libstb-dev            # stb_image_write: the PNGs of `murine mask` (io/png.cpp)
   zlib1g-dev            # gzread: gzipped IDX files (data/idx.cpp)
   dataset-fashion-mnist # Fashion-MNIST's IDX files in /usr/share/datasets/fashion-mnist (--data fashion-mnist)
+  python3-matplotlib   # the plots of the demos and experiments (tools/plot_*.py)
 )
 missing=()
 for p in "${packages[@]}"; do
