@@ -8,7 +8,7 @@
 //   inverse time:   lr / (1 + decay · iteration)   (Keras 2's legacy `decay` argument: tf.keras 2.x
 //                   optimizer_v2 OptimizerV2._decayed_lr, lr_t / (1 + decay_t · iterations), with
 //                   iterations read before it is incremented, so the first step uses lr itself)
-// As text (the CLI's --lr-schedule): "constant", "step:150:0.2", "step:100,150:0.1",
+// As text (the CLI's --schedule): "constant", "step:150:0.2", "step:100,150:0.1",
 // "inverse-time:1e-6"; str() writes that form back.
 #pragma once
 #include <cstdint>
