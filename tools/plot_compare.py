@@ -6,25 +6,13 @@ Test error (1 - test_accuracy; the validation figures where a run has no test se
 epoch, every run one thin line coloured by its variant, as the schizophrenia paper's figure of ten
 constrained against ten fully connected runs. The legend names each variant with its %usage.
 """
-import argparse
-import csv
 import os
 import sys
 
+import plot_csv
+
 COLUMNS = ["variant", "run", "seed", "epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
            "test_loss", "test_accuracy", "usage_percent"]
-
-
-def read_rows(path):
-    with open(path, newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            sys.exit(f"plot_compare.py: {path} lacks the column(s) {', '.join(missing)} (header: {','.join(COLUMNS)})")
-        rows = list(reader)
-    if not rows:
-        sys.exit(f"plot_compare.py: {path} has no rows")
-    return rows
 
 
 def number(text):
@@ -34,21 +22,9 @@ def number(text):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("dir", help="the experiment's output directory (holds compare.csv)")
-    ap.add_argument("--out", help="output PNG (default DIR/compare.png)")
-    args = ap.parse_args()
+    args, rows, plt, out = plot_csv.load("plot_compare.py", __doc__, "compare", COLUMNS)
     path = os.path.join(args.dir, "compare.csv")
-    if not os.path.exists(path):
-        sys.exit(f"plot_compare.py: {path} does not exist")
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        from matplotlib.ticker import MaxNLocator
-    except ImportError:
-        sys.exit("plot_compare.py: matplotlib is missing (pip install matplotlib, or apt-get install python3-matplotlib)")
-    rows = read_rows(path)
+    from matplotlib.ticker import MaxNLocator
 
     # variant → run → [(epoch, error, loss)]; which split each figure came from.
     variants, usage, runs = [], {}, {}
@@ -93,11 +69,7 @@ def main():
     err_ax.set_title(f"{os.path.basename(os.path.abspath(args.dir))}: every run, by variant", fontsize=11)
     fig.tight_layout()
 
-    out = args.out or os.path.join(args.dir, "compare.png")
-    tmp = out + ".tmp.png"
-    fig.savefig(tmp)
-    os.replace(tmp, out)  # atomic: a crash never leaves a half-written plot
-    print(f"wrote {out}")
+    plot_csv.save(fig, out)
 
 
 if __name__ == "__main__":

@@ -5,41 +5,15 @@ usage: tools/plot_mask.py DIR [--out FILE]
 Test accuracy (top) and test loss (bottom) of the masked network against the % of the layer's
 weights the mask keeps, one line per mask form, as the MNIST_4layers*Nrm scripts' tables plot.
 """
-import argparse
-import csv
 import os
-import sys
+
+import plot_csv
 
 COLUMNS = ["form", "width", "kept_percent", "test_loss", "test_accuracy"]
 
 
-def read_rows(path):
-    with open(path, newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            sys.exit(f"plot_mask.py: {path} lacks the column(s) {', '.join(missing)} (header: {','.join(COLUMNS)})")
-        rows = list(reader)
-    if not rows:
-        sys.exit(f"plot_mask.py: {path} has no rows")
-    return rows
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("dir", help="the experiment's output directory (holds mask.csv)")
-    ap.add_argument("--out", help="output PNG (default DIR/mask.png)")
-    args = ap.parse_args()
-    path = os.path.join(args.dir, "mask.csv")
-    if not os.path.exists(path):
-        sys.exit(f"plot_mask.py: {path} does not exist")
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        sys.exit("plot_mask.py: matplotlib is missing (pip install matplotlib, or apt-get install python3-matplotlib)")
-    rows = read_rows(path)
+    args, rows, plt, out = plot_csv.load("plot_mask.py", __doc__, "mask", COLUMNS)
 
     forms = []  # in the order of the file
     points = {}
@@ -70,11 +44,7 @@ def main():
     acc_ax.set_title(f"post-training masking: {os.path.basename(os.path.abspath(args.dir))}", fontsize=11)
     fig.tight_layout()
 
-    out = args.out or os.path.join(args.dir, "mask.png")
-    tmp = out + ".tmp.png"
-    fig.savefig(tmp)
-    os.replace(tmp, out)  # atomic: a crash never leaves a half-written plot
-    print(f"wrote {out}")
+    plot_csv.save(fig, out)
 
 
 if __name__ == "__main__":

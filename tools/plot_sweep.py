@@ -6,25 +6,13 @@ Mean test loss (top) and mean test accuracy (bottom) over the runs at each param
 error bars of +- one standard deviation over the runs (none for a single run); the top axis gives the
 mean %usage of the constrained layer at each p.
 """
-import argparse
-import csv
 import math
 import os
 import sys
 
+import plot_csv
+
 COLUMNS = ["param_reduction", "usage_percent", "run", "seed", "test_loss", "test_accuracy"]
-
-
-def read_rows(path):
-    with open(path, newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            sys.exit(f"plot_sweep.py: {path} lacks the column(s) {', '.join(missing)} (header: {','.join(COLUMNS)})")
-        rows = list(reader)
-    if not rows:
-        sys.exit(f"plot_sweep.py: {path} has no rows")
-    return rows
 
 
 def mean_sd(values):
@@ -36,20 +24,8 @@ def mean_sd(values):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("dir", help="the experiment's output directory (holds sweep.csv)")
-    ap.add_argument("--out", help="output PNG (default DIR/sweep.png)")
-    args = ap.parse_args()
+    args, rows, plt, out = plot_csv.load("plot_sweep.py", __doc__, "sweep", COLUMNS)
     path = os.path.join(args.dir, "sweep.csv")
-    if not os.path.exists(path):
-        sys.exit(f"plot_sweep.py: {path} does not exist")
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        sys.exit("plot_sweep.py: matplotlib is missing (pip install matplotlib, or apt-get install python3-matplotlib)")
-    rows = read_rows(path)
 
     by_p = {}
     for r in rows:
@@ -84,11 +60,7 @@ def main():
     fig.suptitle(f"{os.path.basename(os.path.abspath(args.dir))}: {n} run(s) per p", fontsize=11)
     fig.tight_layout()
 
-    out = args.out or os.path.join(args.dir, "sweep.png")
-    tmp = out + ".tmp.png"
-    fig.savefig(tmp)
-    os.replace(tmp, out)  # atomic: a crash never leaves a half-written plot
-    print(f"wrote {out}")
+    plot_csv.save(fig, out)
 
 
 if __name__ == "__main__":
