@@ -15,14 +15,19 @@ test accuracy. Needs only Debian's python3-torch and python3-numpy.
 import argparse
 import gzip
 import math
+import os
 import statistics
 import struct
+import sys
 import time
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
+from gen_stdlib_cases import diagonal_window  # noqa: E402  the spec's 'diagonal' scan, (ny, nx) rows flat
 
 DATA = "/usr/share/datasets/fashion-mnist"
 
@@ -37,23 +42,6 @@ def read_idx(path):
     return np.frombuffer(data, np.uint8, n, 8).astype(np.int64)
 
 
-def diagonal_window(nx, ny, p):
-    """The spec's 'diagonal' scan as an (ny, nx) 0/1 array (docs/spec/connection-windows.md)."""
-    w = np.zeros((ny, nx), np.float32)
-    hb = (nx * ny) / math.sqrt(nx * nx + ny * ny) * (1.0 - math.sqrt(p))
-    rxy = (nx - 1) / (ny - 1)
-    h = hb * math.sqrt(rxy * rxy + 1.0)
-    for y in range(ny):
-        lo = rxy * y - h
-        x_lo = int(lo) + 1 if lo >= 0 else 0
-        if x_lo > nx - 1:
-            continue
-        hi = rxy * y + h
-        x_hi = math.ceil(hi) if hi < nx else nx
-        w[y, x_lo:x_hi] = 1
-    return w
-
-
 class Mlp(nn.Module):
     def __init__(self, layer, p):
         super().__init__()
@@ -66,7 +54,7 @@ class Mlp(nn.Module):
         nn.init.zeros_(self.out.bias)
         window = torch.ones(512, 784)
         if layer == "sz":
-            window = torch.from_numpy(diagonal_window(784, 512, p))
+            window = torch.tensor(diagonal_window(784, 512, p), dtype=torch.float32).reshape(512, 784)
             with torch.no_grad():
                 self.hidden.weight.mul_(window * (window.numel() / window.sum()))
         self.register_buffer("window", window)

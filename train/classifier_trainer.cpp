@@ -43,11 +43,9 @@ LabeledImages first(const LabeledImages& set, int64_t limit) {
 }
 
 // Labels as the float class indices softmax_cross_entropy takes, on `device`.
-Tensor label_tensor(const std::vector<int64_t>& labels, int64_t start, int64_t count, const std::vector<int64_t>* order,
-                    Device device) {
-  std::vector<float> v(count);
-  for (int64_t i = 0; i < count; ++i) v[i] = (float)labels[order ? (*order)[start + i] : start + i];
-  return from_vector(v, {count}, device);
+Tensor class_indices(const std::vector<int64_t>& labels, Device device) {
+  std::vector<float> v(labels.begin(), labels.end());
+  return from_vector(v, {(int64_t)labels.size()}, device);
 }
 
 // A double kept in two float32 scalars (hi + lo), so a checkpoint holds the epoch's sums exactly enough
@@ -217,8 +215,8 @@ Evaluation evaluate(Module& network, const LabeledImages& set, int64_t batch, De
     Tensor logits = network(x);
     MURINE_CHECK(logits.rank() == 2 && logits.size(1) == set.classes(),
                  "evaluate: the network gives " << shape_str(logits.shape()) << " for " << set.classes() << " classes");
-    loss_sum += softmax_cross_entropy(label_tensor(set.labels, start, count, nullptr, device), logits, Reduction::Sum).item();
     const std::vector<int64_t> labels(set.labels.begin() + start, set.labels.begin() + start + count);
+    loss_sum += softmax_cross_entropy(class_indices(labels, device), logits, Reduction::Sum).item();
     hits += top_k_hits(logits, labels, 1);
     hits_k += top_k_hits(logits, labels, k);
     e.confusion.add(labels, predicted_classes(logits));
@@ -348,7 +346,9 @@ double ClassifierTrainer::step() {
     x = augment(x, config_.augment, g);
   }
   x = x.to(config_.device);
-  Tensor y = label_tensor(train.labels, start, count, &order_, config_.device);
+  std::vector<int64_t> labels(count);
+  for (int64_t i = 0; i < count; ++i) labels[i] = train.labels[order_[start + i]];
+  Tensor y = class_indices(labels, config_.device);
 
   net_->train();
   Tensor logits = (*net_)(x);
@@ -358,8 +358,6 @@ double ClassifierTrainer::step() {
   optimizer_->set_lr(schedule_.lr(config_.lr, epoch, optimizer_->iterations()));
   optimizer_->step();
 
-  std::vector<int64_t> labels(count);
-  for (int64_t i = 0; i < count; ++i) labels[i] = train.labels[order_[start + i]];
   const double batch_loss = loss.item();
   epoch_loss_sum_ += batch_loss * (double)count;
   epoch_correct_ += (double)top_k_hits(logits.detach(), labels, 1);
