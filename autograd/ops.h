@@ -4,9 +4,11 @@
 // ops_reduce.cpp, ops_shape.cpp, ops_matmul.cpp, ops_conv.cpp, ops_pool.cpp, factories.cpp.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "autograd/window_blocks.h"
 #include "tensor/random.h"
 #include "tensor/tensor.h"
 
@@ -107,7 +109,9 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape);
 // NumPy matmul: (…, M, K) @ (…, K, N) with broadcast batch dims; 1-D operands as in NumPy.
 Tensor matmul(const Tensor& a, const Tensor& b);
 // y = x·Wᵀ + b for x (…, in), weight (out, in) (PyTorch's Linear layout), bias (out) or undefined.
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
+// `window`: the window-aware path (autograd/windowed_gemm.h), for a weight zero outside its blocks.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias,
+              std::shared_ptr<const WindowBlocks> window = nullptr);
 
 // ---- losses with their own backward (ops_loss.cpp; the losses are in layers/losses.h) ----
 // PyTorch's BCELoss per element, logs clamped at −100: y_true, y_pred (probabilities) of one shape.
@@ -123,6 +127,9 @@ struct ConvArgs {
   int64_t groups = 1;
   // Transposed convolution only: extra rows/columns on the bottom/right of the output.
   int64_t output_padding_h = 0, output_padding_w = 0;
+  // The window-aware path (autograd/windowed_gemm.h): the weight is zero outside these blocks of its
+  // (dim0, dim1) channels, so the products run over them only. Null: the dense products.
+  std::shared_ptr<const WindowBlocks> window = nullptr;
 };
 // x (N, C, H, W), weight (O, C/groups, kh, kw), bias (O) or undefined → (N, O, OH, OW).
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const ConvArgs& opt);

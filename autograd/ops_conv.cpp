@@ -12,6 +12,7 @@
 
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/windowed_gemm.h"
 #include "tensor/backend.h"
 #include "tensor/error.h"
 
@@ -47,6 +48,22 @@ void check_common_arguments(const char* op, const Tensor& x, const Tensor& weigh
                op << ": padding must be >= 0, got " << padding_str(opt));
   MURINE_CHECK(weight.size(2) >= 1 && weight.size(3) >= 1,
                op << ": weight " << shape_str(weight.shape()) << " has an empty kernel");
+}
+
+// The window-aware products for `weight` when opt.window is set (null otherwise), after checking
+// that the window's blocks describe this weight.
+std::shared_ptr<const WindowedGemm> windowed_gemm(const char* op, const Tensor& weight, const ConvArgs& opt) {
+  if (!opt.window) return nullptr;
+  const WindowBlocks& wb = *opt.window;
+  MURINE_CHECK(wb.dim0 == weight.size(0) && wb.dim1 == weight.size(1) && wb.taps == weight.size(2) * weight.size(3),
+               op << ": window blocks of (" << wb.dim0 << ", " << wb.dim1 << ") × " << wb.taps
+                  << " taps do not fit weight " << shape_str(weight.shape()));
+  return std::make_shared<const WindowedGemm>(wb, opt.groups);
+}
+
+// The packed weight gradient of the window-aware path, or an undefined tensor on the dense one.
+Tensor packed_gradient_buffer(const std::shared_ptr<const WindowedGemm>& windowed, Device device) {
+  return windowed ? Tensor::empty({std::max<int64_t>(windowed->packed_size(), 1)}, device) : Tensor();
 }
 
 void check_bias(const char* op, const Tensor& bias, int64_t out_channels, const Tensor& weight) {
@@ -165,6 +182,7 @@ struct Conv2dPlan {
   int64_t group_rows;         // C/G·kh·kw columns of W_g (and rows of col_g)
   int64_t chunk;              // images one column matrix holds
   bool pointwise;             // one group and a 1x1 stride-1 unpadded kernel: col is x[n] itself
+  std::shared_ptr<const WindowedGemm> windowed;  // the window-aware products, or null
 };
 
 // [conv2d] y[n] = W · im2col(x[n]) + b, per group g: y[n, g] = W_g · im2col(x[n])_g + b_g
@@ -192,10 +210,15 @@ void conv2d_forward(Tensor& y, const Tensor& x, const Tensor& weight, const Tens
     be.im2col_batch(p.geom, B, x.data() + n0 * C * H * W, col.data());
     // out_g (O/G, B·P) = W_g (O/G, C/G·kh·kw) · col_g (C/G·kh·kw, B·P), for g < G
     float* result = p.chunk > 1 ? out.data() : y.data() + n0 * O * P;
-    be.gemm(false, false, p.group_out, BP, p.group_rows, 1.0f,
-            weight.data(), p.group_rows, p.group_out * p.group_rows,
-            col.data(), BP, p.group_rows * BP,
-            p.chunk > 1 ? 0.0f : 1.0f, result, BP, p.group_out * BP, G);
+    if (p.windowed) {  // out[S_b] += W[S_b, blk] · col[blk] over the window's blocks
+      if (p.chunk > 1) be.fill(result, O * BP, 0.0f);
+      p.windowed->rows_out(x.device(), weight.data(), col.data(), BP, result);
+    } else {
+      be.gemm(false, false, p.group_out, BP, p.group_rows, 1.0f,
+              weight.data(), p.group_rows, p.group_out * p.group_rows,
+              col.data(), BP, p.group_rows * BP,
+              p.chunk > 1 ? 0.0f : 1.0f, result, BP, p.group_out * BP, G);
+    }
     if (p.chunk > 1) channel_major_to_output(be, y.data() + n0 * O * P, out.data(), bias, B, O, P);
   }
 }
@@ -222,24 +245,32 @@ std::vector<Tensor> conv2d_backward(const Tensor& gy, const std::vector<bool>& n
     if (p.chunk > 1) gy_channels = Tensor::empty({O, p.chunk * P}, gy.device());
     if (lower_dx) gx = zeros(x.shape(), x.device());
     if (needs[1]) gw = weight_gradient_buffer(weight, N);
+    Tensor packed = needs[1] ? packed_gradient_buffer(p.windowed, gy.device()) : Tensor();
     for (int64_t n0 = 0; n0 < N; n0 += p.chunk) {
       const int64_t B = std::min(p.chunk, N - n0), BP = B * P;
       const float* dy = channel_major(be, gy_channels, gy.data() + n0 * O * P, B, O, P);
       if (lower_dx) {
         // dcol_g (C/G·kh·kw, B·P) = W_gᵀ · dY_g (O/G, B·P); then dx[n] += col2im(dcol), n in chunk
-        be.gemm(true, false, p.group_rows, BP, p.group_out, 1.0f,
-                weight.data(), p.group_rows, p.group_out * p.group_rows,
-                dy, BP, p.group_out * BP,
-                0.0f, col.data(), BP, p.group_rows * BP, G);
+        if (p.windowed)
+          p.windowed->columns_out(gy.device(), weight.data(), dy, BP, col.data());
+        else
+          be.gemm(true, false, p.group_rows, BP, p.group_out, 1.0f,
+                  weight.data(), p.group_rows, p.group_out * p.group_rows,
+                  dy, BP, p.group_out * BP,
+                  0.0f, col.data(), BP, p.group_rows * BP, G);
         be.col2im_batch(p.geom, B, col.data(), gx.data() + n0 * C * H * W);
       }
       if (needs[1]) {
         be.im2col_batch(p.geom, B, x.data() + n0 * C * H * W, col.data());
         // dW_g (O/G, C/G·kh·kw) += dY_g (O/G, B·P) · col_gᵀ (B·P, C/G·kh·kw)
-        accumulate_weight_gradient(be, gw.data(), dy, col.data(), p.group_out, p.group_rows, BP, G,
-                                   n0 == 0);
+        if (p.windowed)
+          p.windowed->weight_gradient(gy.device(), dy, col.data(), BP, packed.data(), n0 > 0);
+        else
+          accumulate_weight_gradient(be, gw.data(), dy, col.data(), p.group_out, p.group_rows, BP, G,
+                                     n0 == 0);
       }
     }
+    if (needs[1] && p.windowed && N > 0) p.windowed->unpack_weight_gradient(gy.device(), packed.data(), gw.data());
   }
   if (needs[2]) gb = sum(gy, {0, 2, 3});
   return std::vector<Tensor>{gx, gw, gb};
@@ -284,7 +315,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   const Conv2dPlan plan{.geom = geom, .N = N, .C = C, .H = H, .W = W, .O = O, .G = G,
                         .P = OH * OW, .group_out = O / G, .group_rows = group_rows,
                         .chunk = images_per_chunk(N, G * group_rows, OH * OW),
-                        .pointwise = G == 1 && is_pointwise(geom)};
+                        .pointwise = G == 1 && is_pointwise(geom) && !opt.window,
+                        .windowed = windowed_gemm("conv2d", weight, opt)};
 
   Tensor y = Tensor::empty({N, O, OH, OW}, x.device());
   conv2d_forward(y, x, weight, bias, plan);
@@ -307,6 +339,7 @@ struct ConvTranspose2dPlan {
   int64_t group_in;     // C/G rows of W_g
   int64_t group_rows;   // O/G·kh·kw columns of W_g (and rows of col_g)
   int64_t chunk;        // images one column matrix holds
+  std::shared_ptr<const WindowedGemm> windowed;  // the window-aware products, or null
 };
 
 // [conv_transpose2d] y[n] = col2im(Wᵀ · x[n]) + b, per group g: col_g = W_gᵀ · x[n, g]
@@ -326,10 +359,13 @@ void conv_transpose2d_forward(Tensor& y, const Tensor& x, const Tensor& weight, 
     const int64_t B = std::min(p.chunk, N - n0), BP = B * P;
     const float* xs = channel_major(be, x_channels, x.data() + n0 * C * P, B, C, P);
     // col_g (O/G·kh·kw, B·P) = W_gᵀ · x_g (C/G, B·P), for g < G; then y[n] += col2im(col), n in chunk
-    be.gemm(true, false, p.group_rows, BP, p.group_in, 1.0f,
-            weight.data(), p.group_rows, p.group_in * p.group_rows,
-            xs, BP, p.group_in * BP,
-            0.0f, col.data(), BP, p.group_rows * BP, G);
+    if (p.windowed)
+      p.windowed->columns_out(x.device(), weight.data(), xs, BP, col.data());
+    else
+      be.gemm(true, false, p.group_rows, BP, p.group_in, 1.0f,
+              weight.data(), p.group_rows, p.group_in * p.group_rows,
+              xs, BP, p.group_in * BP,
+              0.0f, col.data(), BP, p.group_rows * BP, G);
     be.col2im_batch(p.geom, B, col.data(), y.data() + n0 * O * p.OP);
   }
 }
@@ -357,25 +393,35 @@ std::vector<Tensor> conv_transpose2d_backward(const Tensor& gy, const std::vecto
       gw = weight_gradient_buffer(weight, N);
       if (p.chunk > 1) x_channels = Tensor::empty({C, p.chunk * P}, gy.device());
     }
+    Tensor packed = needs[1] ? packed_gradient_buffer(p.windowed, gy.device()) : Tensor();
     for (int64_t n0 = 0; n0 < N; n0 += p.chunk) {
       const int64_t B = std::min(p.chunk, N - n0), BP = B * P;
       be.im2col_batch(p.geom, B, gy.data() + n0 * O * p.OP, col.data());
       if (needs[0]) {
         // dx_g (C/G, B·P) = W_g (C/G, O/G·kh·kw) · col_g (O/G·kh·kw, B·P)
         float* dx = p.chunk > 1 ? gx_channels.data() : gx.data() + n0 * C * P;
-        be.gemm(false, false, p.group_in, BP, p.group_rows, 1.0f,
-                weight.data(), p.group_rows, p.group_in * p.group_rows,
-                col.data(), BP, p.group_rows * BP,
-                0.0f, dx, BP, p.group_in * BP, G);
+        if (p.windowed) {  // dx[S_b] += W[S_b, blk] · col[blk] over the window's blocks
+          be.fill(dx, C * BP, 0.0f);
+          p.windowed->rows_out(gy.device(), weight.data(), col.data(), BP, dx);
+        } else {
+          be.gemm(false, false, p.group_in, BP, p.group_rows, 1.0f,
+                  weight.data(), p.group_rows, p.group_in * p.group_rows,
+                  col.data(), BP, p.group_rows * BP,
+                  0.0f, dx, BP, p.group_in * BP, G);
+        }
         if (p.chunk > 1) swap_leading_axes(be, gx.data() + n0 * C * P, dx, C, B, P);
       }
       if (needs[1]) {
         const float* xs = channel_major(be, x_channels, x.data() + n0 * C * P, B, C, P);
         // dW_g (C/G, O/G·kh·kw) += x_g (C/G, B·P) · col_gᵀ (B·P, O/G·kh·kw)
-        accumulate_weight_gradient(be, gw.data(), xs, col.data(), p.group_in, p.group_rows, BP, G,
-                                   n0 == 0);
+        if (p.windowed)
+          p.windowed->weight_gradient(gy.device(), xs, col.data(), BP, packed.data(), n0 > 0);
+        else
+          accumulate_weight_gradient(be, gw.data(), xs, col.data(), p.group_in, p.group_rows, BP, G,
+                                     n0 == 0);
       }
     }
+    if (needs[1] && p.windowed && N > 0) p.windowed->unpack_weight_gradient(gy.device(), packed.data(), gw.data());
   }
   if (needs[2]) gb = sum(gy, {0, 2, 3});
   return std::vector<Tensor>{gx, gw, gb};
@@ -428,7 +474,8 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   const int64_t group_rows = (O / G) * kh * kw;
   const ConvTranspose2dPlan plan{.geom = geom, .N = N, .C = C, .O = O, .G = G, .P = H * W,
                                  .OP = OH * OW, .group_in = C / G, .group_rows = group_rows,
-                                 .chunk = images_per_chunk(N, G * group_rows, H * W)};
+                                 .chunk = images_per_chunk(N, G * group_rows, H * W),
+                                 .windowed = windowed_gemm("conv_transpose2d", weight, opt)};
 
   Tensor y = Tensor::empty({N, O, OH, OW}, x.device());
   conv_transpose2d_forward(y, x, weight, bias, plan);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "autograd/ops_internal.h"
+#include "autograd/windowed_gemm.h"
 
 namespace murine {
 
@@ -90,8 +91,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 // [linear] y = x·Wᵀ + b;  dx = dy·W, dW = dyᵀ·x (over all leading axes), db = Σ dy
-// x (…, in) viewed as (M, in), weight (out, in), y (M, out): one GEMM each way, no transposes copied.
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+// x (…, in) viewed as (M, in), weight (out, in), y (M, out): one GEMM each way, no transposes copied;
+// with a window, one GEMM per (block, run) of it (WindowedGemm), the same values.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias,
+              std::shared_ptr<const WindowBlocks> window) {
   detail::check_same_device("linear", {&x, &weight});
   MURINE_CHECK(weight.rank() == 2, "linear: weight must be (out, in), got " << shape_str(weight.shape()));
   int64_t out_f = weight.shape()[0], in_f = weight.shape()[1];
@@ -103,6 +106,13 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     MURINE_CHECK(bias.shape() == Shape{out_f}, "linear: bias " << shape_str(bias.shape())
                                                                << " should be (" << out_f << ",)");
   }
+  std::shared_ptr<const WindowedGemm> windowed;
+  if (window) {
+    MURINE_CHECK(window->dim0 == out_f && window->dim1 == in_f && window->taps == 1,
+                 "linear: window blocks of (" << window->dim0 << ", " << window->dim1 << ") × " << window->taps
+                                              << " taps do not fit weight " << shape_str(weight.shape()));
+    windowed = std::make_shared<const WindowedGemm>(*window, 1);
+  }
   int64_t m = x.numel() / std::max<int64_t>(in_f, 1);
   if (in_f == 0) m = numel(Shape(x.shape().begin(), x.shape().end() - 1));
   Shape y_shape = x.shape();
@@ -112,23 +122,32 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (y.numel()) {
     if (bias.defined())  // y starts as b broadcast over the rows, then the GEMM adds x·Wᵀ
       be.strided_copy(y.data(), {out_f, 1}, bias.data(), {0, 1}, {m, out_f});
-    be.gemm(false, true, m, out_f, in_f, 1.0f, x.data(), in_f, 0, weight.data(), in_f, 0,
-            bias.defined() ? 1.0f : 0.0f, y.data(), out_f, 0, 1);
+    if (windowed) {
+      if (!bias.defined()) be.fill(y.data(), y.numel(), 0.0f);
+      windowed->linear_forward(x.device(), x.data(), weight.data(), m, y.data());
+    } else {
+      be.gemm(false, true, m, out_f, in_f, 1.0f, x.data(), in_f, 0, weight.data(), in_f, 0,
+              bias.defined() ? 1.0f : 0.0f, y.data(), out_f, 0, 1);
+    }
   }
   return record(y, "linear", {x, weight, bias},
-                [x = x.detach(), w = weight.detach(), m, in_f, out_f](const Tensor& gy,
+                [x = x.detach(), w = weight.detach(), m, in_f, out_f, windowed](const Tensor& gy,
                                                                       const std::vector<bool>& needs) {
                   Backend& be = backend(gy.device());
                   Tensor gx, gw, gb;
                   if (needs[0]) {  // dx (M, in) = dy (M, out) · W (out, in)
                     gx = Tensor::empty(x.shape(), gy.device());
-                    if (gx.numel())
+                    if (gx.numel() && windowed)
+                      windowed->linear_input_gradient(gy.device(), gy.data(), w.data(), m, gx.data());
+                    else if (gx.numel())
                       be.gemm(false, false, m, in_f, out_f, 1.0f, gy.data(), out_f, 0, w.data(), in_f, 0,
                               0.0f, gx.data(), in_f, 0, 1);
                   }
                   if (needs[1]) {  // dW (out, in) = dyᵀ (out, M) · x (M, in)
                     gw = zeros(w.shape(), gy.device());
-                    if (gw.numel())
+                    if (gw.numel() && windowed)  // 0 outside the blocks (zeros above)
+                      windowed->linear_weight_gradient(gy.device(), gy.data(), x.data(), m, gw.data());
+                    else if (gw.numel())
                       be.gemm(true, false, out_f, in_f, m, 1.0f, gy.data(), out_f, 0, x.data(), in_f, 0,
                               0.0f, gw.data(), in_f, 0, 1);
                   }

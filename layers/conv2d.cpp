@@ -47,6 +47,7 @@ Tensor Conv2D::convolve(const Tensor& x, const Tensor& w_eff) const {
   c.dilation_h = o.dilation_rate.h;
   c.dilation_w = o.dilation_rate.w;
   c.groups = o.groups;
+  c.window = window_blocks();
   return conv2d(x, w_eff, bias, c);
 }
 

@@ -68,7 +68,9 @@ ConvArgs Conv2DTranspose::conv_args(int64_t h, int64_t w) const {
 
 // [conv transpose layer] y = conv_transpose2d(x, W_eff) + b,  W_eff = W ⊙ window in mConv2DTranspose (effective_weight)
 Tensor Conv2DTranspose::convolve(const Tensor& x, const Tensor& w_eff) const {
-  return conv_transpose2d(x, w_eff, bias, conv_args(x.shape()[2], x.shape()[3]));
+  ConvArgs c = conv_args(x.shape()[2], x.shape()[3]);
+  c.window = window_blocks();
+  return conv_transpose2d(x, w_eff, bias, c);
 }
 
 mConv2DTranspose::mConv2DTranspose(Conv2DOptions options) : Conv2DTranspose(std::move(options), true, "mConv2DTranspose") {}

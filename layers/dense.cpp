@@ -42,7 +42,7 @@ Tensor Dense::forward(const Tensor& x) {
   MURINE_CHECK(x.shape().back() == options_.in_features,
                type_name() << ": input " << shape_str(x.shape()) << " has " << x.shape().back()
                            << " features but the layer was built for " << options_.in_features);
-  return apply_activation(options_.activation, linear(x, effective_weight(), bias));
+  return apply_activation(options_.activation, linear(x, effective_weight(), bias, window_blocks()));
 }
 
 mDense::mDense(DenseOptions options) : Dense(std::move(options), true, "mDense") {}

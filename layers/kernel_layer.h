@@ -41,6 +41,10 @@ class KernelLayer : public Module {
   void build_kernel(const Shape& shape, const WindowSpec& spec, const Init& init);
   // W, or W ⊙ window in a masked layer.
   Tensor effective_weight() const { return kernel_ ? kernel_->effective_weight(weight) : weight; }
+  // The window's blocks when the products take the window-aware path on the weight's device, else null.
+  std::shared_ptr<const WindowBlocks> window_blocks() const {
+    return kernel_ ? kernel_->blocks(weight.device()) : nullptr;
+  }
   void state_loaded() override;
 
   const std::string& name() const { return name_; }

@@ -1,12 +1,22 @@
 // MaskedKernel: the connection-window part of a masked layer (mDense, SzDense, mConv2D, SzConv2D,
 // mConv2DTranspose). It holds the WindowSpec, builds the window once (or takes a given one), keeps its
-// figures, and applies it to the weight, at construction (w_corr) and in every forward pass.
+// figures, and applies it to the weight, at construction (w_corr) and in every forward pass. It also
+// plans the window-aware products (autograd/windowed_gemm.h) and says whether the layer runs them.
 #pragma once
+#include <memory>
 #include <string>
 
+#include "autograd/window_blocks.h"
 #include "layers/window.h"
 
 namespace murine {
+
+// Which products the masked layers run: Auto (the window-aware ones where the cost estimate of
+// plan_window says they are clearly cheaper, on the CPU), or all Dense or all Window (both give the
+// same values; for tests and `murine bench layer`). Process-wide, Auto by default.
+enum class WindowPath { Auto, Dense, Window };
+void set_window_path(WindowPath path);
+WindowPath window_path();
 
 class MaskedKernel {
  public:
@@ -27,8 +37,16 @@ class MaskedKernel {
   // The weight the layer computes with.
   Tensor effective_weight(const Tensor& weight) const;
 
-  // After load_state_dict wrote new values into the window: keeps the figures true to them.
+  // After load_state_dict wrote new values into the window: keeps the figures and the plan true to them.
   void window_loaded();
+
+  // The window's blocks when the layer's products on `device` take the window-aware path
+  // (window_path() and the plan), else null: the dense products.
+  std::shared_ptr<const WindowBlocks> blocks(Device device) const;
+  // The cost estimate and the cheapest blocking found for this window.
+  const WindowPlan& plan() const { return *plan_; }
+  // The fraction of the dense products' multiply-adds the layer's products perform on `device`.
+  double mac_fraction(Device device) const;
 
  private:
   WindowSpec spec_;
@@ -37,6 +55,10 @@ class MaskedKernel {
   Tensor window_;
   WindowStats stats_;
   bool given_;
+  std::shared_ptr<const WindowPlan> plan_;
+  std::shared_ptr<const WindowBlocks> blocks_;  // plan_->blocks, shared with the ops that use it
+
+  void make_plan();
 };
 
 }  // namespace murine

@@ -26,6 +26,7 @@
 #include "tensor/error.h"
 #include "tensor/gemm_mode.h"
 #include "tools/cmd_bench_classifier.h"
+#include "tools/cmd_bench_layer.h"
 #include "tools/command.h"
 
 namespace murine::cli {
@@ -140,8 +141,9 @@ int run_bench(BenchArgs a) {
 Command add_bench_command(CLI::App& app) {
   auto a = std::make_shared<BenchArgs>();
   CLI::App* sub = app.add_subcommand("bench", "time full training steps of a model on random data");
-  sub->add_option("model", a->model, "dcgan_torch, dcgan_keras or ddim (or the subcommand classifier)");
+  sub->add_option("model", a->model, "dcgan_torch, dcgan_keras or ddim (or the subcommands classifier, layer)");
   Command classifier = add_bench_classifier_command(*sub);
+  Command layer = add_bench_layer_command(*sub);
   CLI::Option* batch = sub->add_option("--batch", a->batch, "batch size (default: the paper's, 128 / 32 / 64)");
   sub->add_option("--steps", a->steps, "timed steps (the median is reported)")->capture_default_str();
   sub->add_option("--warmup", a->warmup, "untimed steps first")->capture_default_str();
@@ -161,8 +163,9 @@ Command add_bench_command(CLI::App& app) {
   sub->add_flag("--standard", a->config.standard, "standard layers instead of the mouse layers");
   sub->add_flag("--tf32", a->tf32, "let cuBLAS use TF32 tensor cores (cuda; off by default)");
   sub->add_option("--seed", a->seed, "seed of the weights and the random data")->capture_default_str();
-  return {sub, [a, batch, sub, classifier] {
+  return {sub, [a, batch, sub, classifier, layer] {
             if (classifier.app->parsed()) return classifier.run();
+            if (layer.app->parsed()) return layer.run();
             MURINE_CHECK(sub->get_option("model")->count(),
                          "murine bench: name the model: dcgan_torch, dcgan_keras, ddim or classifier");
             a->batch_given = batch->count() > 0;

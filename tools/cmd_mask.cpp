@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/window_blocks.h"
 #include "io/png.h"
 #include "layers/window.h"
 #include "tensor/error.h"
@@ -366,6 +367,13 @@ int run_mask(MaskOptions& o) {
   const Window built = build_window(sp, l.weight, l.name);  // validates the spec
   const Tensor& window = built.tensor;
   const WindowStats& st = built.stats;
+  // The products the layer would run (autograd/window_blocks.h): the window-aware ones where the
+  // cost estimate says they pay, and the share of the dense multiply-adds they perform.
+  int64_t taps = 1;
+  for (size_t i = 2; i < l.weight.size(); ++i) taps *= l.weight[i];
+  const WindowPlan plan = plan_window(window_pattern(window.to_vector(), l.weight[0], l.weight[1], taps),
+                                      l.weight[0], l.weight[1], taps, l.weight.size() == 2);
+  const double mac_fraction = plan.use_window ? plan.blocks.mac_fraction() : 1.0;
   if (!sp.given_npy.empty() && !o.form_option->count()) sp.form = "";  // a given window has no form unless named
   const bool plane = sp.form == "2d" && !sp.has_given();
 
@@ -380,14 +388,14 @@ int run_mask(MaskOptions& o) {
   if (o.csv) {
     std::printf(
         "kind,in,out,kernel,groups,form,input2d_width,output2d_width,window2d_width,param_reduction,"
-        "halfbandwidth,seed,num_weights,num_ones,usage_percent,reduced_ratio,w_corr\n");
-    std::printf("%s,%lld,%lld,%lld,%lld,%s,%lld,%lld,%s,%s,%s,%llu,%lld,%s,%s,%s,%s\n", o.kind.c_str(),
+        "halfbandwidth,seed,num_weights,num_ones,usage_percent,reduced_ratio,w_corr,path,mac_fraction\n");
+    std::printf("%s,%lld,%lld,%lld,%lld,%s,%lld,%lld,%s,%s,%s,%llu,%lld,%s,%s,%s,%s,%s,%s\n", o.kind.c_str(),
                 (long long)o.in, (long long)o.out, (long long)(l.weight.size() == 4 ? l.weight[2] : 1),
                 (long long)o.groups, sp.form.c_str(), (long long)sp.input2d_width,
                 (long long)sp.output2d_width, num(sp.window2d_width).c_str(), num(sp.param_reduction).c_str(),
                 num(st.halfbandwidth).c_str(), (unsigned long long)sp.seed, (long long)st.num_weights,
                 num(st.num_ones).c_str(), num(st.usage_percent).c_str(), num(st.reduced_ratio).c_str(),
-                num(st.w_corr).c_str());
+                num(st.w_corr).c_str(), plan.use_window ? "window" : "dense", num(mac_fraction).c_str());
   } else {
     std::printf("%s %lld -> %lld, weight %s, form '%s'\n", l.name.c_str(), (long long)o.in, (long long)o.out,
                 shape_str(l.weight).c_str(), sp.form.c_str());
@@ -409,6 +417,11 @@ int run_mask(MaskOptions& o) {
     std::printf("reduced_ratio  %s\n", num(st.reduced_ratio).c_str());
     std::printf("w_corr         %s\n", num(st.w_corr).c_str());
     std::printf("halfbandwidth  %s\n", num(st.halfbandwidth).c_str());
+    if (plan.use_window)
+      std::printf("mac_fraction   %s (the window-aware products, blocks of %lld channels)\n", num(mac_fraction).c_str(),
+                  (long long)plan.blocks.width);
+    else
+      std::printf("mac_fraction   1 (the dense products: skipping this window would not pay)\n");
   }
   if (o.png.empty()) return 0;
 

@@ -1,0 +1,169 @@
+// The window-aware products: one GEMM per (group, block), its dim0 rows gathered (or, for one run,
+// addressed in place), and the per-run Dense GEMMs.
+#include "autograd/windowed_gemm.h"
+
+#include <algorithm>
+
+#include "tensor/error.h"
+#include "tensor/tensor.h"
+
+namespace murine {
+
+WindowedGemm::WindowedGemm(const WindowBlocks& blocks, int64_t groups)
+    : dim0_(blocks.dim0), dim1_(blocks.dim1), taps_(blocks.taps), groups_(groups) {
+  MURINE_CHECK(groups >= 1 && dim0_ % groups == 0,
+               "WindowedGemm: " << dim0_ << " dim0 channels do not split into " << groups << " groups");
+  const int64_t per_group = dim0_ / groups;
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t g0 = g * per_group, g1 = g0 + per_group;
+    for (const WindowBlocks::Block& b : blocks.blocks) {
+      Part p{.group = g, .col_begin = b.col_begin, .col_end = b.col_end, .runs = {}, .rows = 0,
+             .packed_offset = packed_size_};
+      for (const WindowBlocks::Run& r : b.runs) {
+        const int64_t begin = std::max(r.begin, g0), end = std::min(r.end, g1);
+        if (begin >= end) continue;
+        p.runs.push_back({begin, end});
+        p.rows += end - begin;
+      }
+      const int64_t depth = (p.col_end - p.col_begin) * taps_;
+      max_rows_ = std::max(max_rows_, p.rows);
+      max_depth_ = std::max(max_depth_, depth);
+      packed_size_ += p.rows * depth;
+      parts_.push_back(std::move(p));
+    }
+  }
+}
+
+void WindowedGemm::gather_weight(Backend& be, const Part& p, const float* a, float* dst) const {
+  const int64_t depth = (p.col_end - p.col_begin) * taps_;
+  for (const WindowBlocks::Run& r : p.runs) {
+    be.strided_copy(dst, {depth, 1}, a + r.begin * lda() + p.col_begin * taps_, {lda(), 1}, {r.end - r.begin, depth});
+    dst += (r.end - r.begin) * depth;
+  }
+}
+
+void WindowedGemm::gather_rows(Backend& be, const Part& p, const float* src, int64_t n, float* dst) const {
+  for (const WindowBlocks::Run& r : p.runs) {
+    be.copy(dst, src + r.begin * n, (size_t)((r.end - r.begin) * n) * sizeof(float));
+    dst += (r.end - r.begin) * n;
+  }
+}
+
+// [windowed gemm] out[S_b] += W[S_b, blk] · X[blk] for every block b and its dim0 runs S_b
+void WindowedGemm::rows_out(Device device, const float* a, const float* x, int64_t n, float* out) const {
+  Backend& be = backend(device);
+  Tensor weight_block, product;  // scratch for blocks of several runs
+  for (const Part& p : parts_) {
+    if (p.rows == 0 || n == 0) continue;
+    const int64_t depth = (p.col_end - p.col_begin) * taps_;
+    const float* xb = x + column_row(p) * n;
+    if (p.runs.size() == 1) {
+      const int64_t r0 = p.runs[0].begin;
+      be.gemm(false, false, p.rows, n, depth, 1.0f, a + r0 * lda() + p.col_begin * taps_, lda(), 0, xb, n, 0,
+              1.0f, out + r0 * n, n, 0, 1);
+      continue;
+    }
+    if (!weight_block.defined()) {
+      weight_block = Tensor::empty({max_rows_ * max_depth_}, device);
+      product = Tensor::empty({max_rows_ * n}, device);
+    }
+    gather_weight(be, p, a, weight_block.data());
+    be.gemm(false, false, p.rows, n, depth, 1.0f, weight_block.data(), depth, 0, xb, n, 0, 0.0f, product.data(), n, 0,
+            1);
+    const float* t = product.data();
+    for (const WindowBlocks::Run& r : p.runs) {  // scatter-add the block's rows
+      float* o = out + r.begin * n;
+      be.binary(BinaryOp::Add, o, {r.end - r.begin, n}, o, {n, 1}, t, {n, 1});
+      t += (r.end - r.begin) * n;
+    }
+  }
+}
+
+// [windowed gemm] out[blk] = W[S_b, blk]ᵀ · Y[S_b] for every block b (0 where S_b is empty)
+void WindowedGemm::columns_out(Device device, const float* a, const float* y, int64_t n, float* out) const {
+  Backend& be = backend(device);
+  Tensor weight_block, rows_block;
+  for (const Part& p : parts_) {
+    const int64_t depth = (p.col_end - p.col_begin) * taps_;
+    float* ob = out + column_row(p) * n;
+    if (p.rows == 0) {
+      be.fill(ob, depth * n, 0.0f);
+    } else if (p.runs.size() == 1) {
+      const int64_t r0 = p.runs[0].begin;
+      be.gemm(true, false, depth, n, p.rows, 1.0f, a + r0 * lda() + p.col_begin * taps_, lda(), 0, y + r0 * n, n, 0,
+              0.0f, ob, n, 0, 1);
+    } else {
+      if (!weight_block.defined()) {
+        weight_block = Tensor::empty({max_rows_ * max_depth_}, device);
+        rows_block = Tensor::empty({max_rows_ * n}, device);
+      }
+      gather_weight(be, p, a, weight_block.data());
+      gather_rows(be, p, y, n, rows_block.data());
+      be.gemm(true, false, depth, n, p.rows, 1.0f, weight_block.data(), depth, 0, rows_block.data(), n, 0, 0.0f, ob,
+              n, 0, 1);
+    }
+  }
+}
+
+// [windowed gemm] dW[S_b, blk] (+)= Y[S_b] · X[blk]ᵀ, packed block after block
+void WindowedGemm::weight_gradient(Device device, const float* y, const float* x, int64_t n, float* packed,
+                                   bool accumulate) const {
+  Backend& be = backend(device);
+  Tensor rows_block;
+  for (const Part& p : parts_) {
+    if (p.rows == 0) continue;
+    const int64_t depth = (p.col_end - p.col_begin) * taps_;
+    const float* xb = x + column_row(p) * n;
+    const float* yb = y + p.runs[0].begin * n;
+    if (p.runs.size() > 1) {
+      if (!rows_block.defined()) rows_block = Tensor::empty({max_rows_ * n}, device);
+      gather_rows(be, p, y, n, rows_block.data());
+      yb = rows_block.data();
+    }
+    be.gemm(false, true, p.rows, depth, n, 1.0f, yb, n, 0, xb, n, 0, accumulate ? 1.0f : 0.0f,
+            packed + p.packed_offset, depth, 0, 1);
+  }
+}
+
+void WindowedGemm::unpack_weight_gradient(Device device, const float* packed, float* da) const {
+  Backend& be = backend(device);
+  be.fill(da, dim0_ * lda(), 0.0f);
+  for (const Part& p : parts_) {
+    const int64_t depth = (p.col_end - p.col_begin) * taps_;
+    const float* src = packed + p.packed_offset;
+    for (const WindowBlocks::Run& r : p.runs) {
+      be.strided_copy(da + r.begin * lda() + p.col_begin * taps_, {lda(), 1}, src, {depth, 1}, {r.end - r.begin, depth});
+      src += (r.end - r.begin) * depth;
+    }
+  }
+}
+
+// [windowed linear] y[:, S_b] += x[:, blk] · W[S_b, blk]ᵀ, one GEMM per run
+void WindowedGemm::linear_forward(Device device, const float* x, const float* w, int64_t m, float* y) const {
+  Backend& be = backend(device);
+  for (const Part& p : parts_)
+    for (const WindowBlocks::Run& r : p.runs)
+      be.gemm(false, true, m, r.end - r.begin, p.col_end - p.col_begin, 1.0f, x + p.col_begin, dim1_, 0,
+              w + r.begin * dim1_ + p.col_begin, dim1_, 0, 1.0f, y + r.begin, dim0_, 0, 1);
+}
+
+// [windowed linear] dx[:, blk] = Σ_runs dy[:, run] · W[run, blk]
+void WindowedGemm::linear_input_gradient(Device device, const float* gy, const float* w, int64_t m, float* gx) const {
+  Backend& be = backend(device);
+  be.fill(gx, m * dim1_, 0.0f);
+  for (const Part& p : parts_)
+    for (const WindowBlocks::Run& r : p.runs)
+      be.gemm(false, false, m, p.col_end - p.col_begin, r.end - r.begin, 1.0f, gy + r.begin, dim0_, 0,
+              w + r.begin * dim1_ + p.col_begin, dim1_, 0, 1.0f, gx + p.col_begin, dim1_, 0, 1);
+}
+
+// [windowed linear] dW[run, blk] = dy[:, run]ᵀ · x[:, blk]
+void WindowedGemm::linear_weight_gradient(Device device, const float* gy, const float* x, int64_t m, float* gw) const {
+  Backend& be = backend(device);
+  for (const Part& p : parts_)
+    for (const WindowBlocks::Run& r : p.runs)
+      be.gemm(true, false, r.end - r.begin, p.col_end - p.col_begin, m, 1.0f, gy + r.begin, dim0_, 0,
+              x + p.col_begin, dim1_, 0, 0.0f, gw + r.begin * dim1_ + p.col_begin, dim1_, 0, 1);
+}
+
+}  // namespace murine
