@@ -183,6 +183,7 @@ struct Conv2dPlan {
   int64_t chunk;              // images one column matrix holds
   bool pointwise;             // one group and a 1x1 stride-1 unpadded kernel: col is x[n] itself
   std::shared_ptr<const WindowedGemm> windowed;  // the window-aware products, or null
+  Tensor packed_weight;  // with `windowed`: the weight's blocks, packed once for forward and backward
 };
 
 // [conv2d] y[n] = W · im2col(x[n]) + b, per group g: y[n, g] = W_g · im2col(x[n])_g + b_g
@@ -212,7 +213,7 @@ void conv2d_forward(Tensor& y, const Tensor& x, const Tensor& weight, const Tens
     float* result = p.chunk > 1 ? out.data() : y.data() + n0 * O * P;
     if (p.windowed) {  // out[S_b] += W[S_b, blk] · col[blk] over the window's blocks
       if (p.chunk > 1) be.fill(result, O * BP, 0.0f);
-      p.windowed->rows_out(x.device(), weight.data(), col.data(), BP, result);
+      p.windowed->rows_out(x.device(), p.packed_weight.data(), col.data(), BP, result);
     } else {
       be.gemm(false, false, p.group_out, BP, p.group_rows, 1.0f,
               weight.data(), p.group_rows, p.group_out * p.group_rows,
@@ -252,7 +253,7 @@ std::vector<Tensor> conv2d_backward(const Tensor& gy, const std::vector<bool>& n
       if (lower_dx) {
         // dcol_g (C/G·kh·kw, B·P) = W_gᵀ · dY_g (O/G, B·P); then dx[n] += col2im(dcol), n in chunk
         if (p.windowed)
-          p.windowed->columns_out(gy.device(), weight.data(), dy, BP, col.data());
+          p.windowed->columns_out(gy.device(), p.packed_weight.data(), dy, BP, col.data());
         else
           be.gemm(true, false, p.group_rows, BP, p.group_out, 1.0f,
                   weight.data(), p.group_rows, p.group_out * p.group_rows,
@@ -312,11 +313,13 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
 
   const int64_t OH = geom.out_h(), OW = geom.out_w();
   const int64_t group_rows = (C / G) * geom.kernel_h * geom.kernel_w;
-  const Conv2dPlan plan{.geom = geom, .N = N, .C = C, .H = H, .W = W, .O = O, .G = G,
+  Conv2dPlan plan{.geom = geom, .N = N, .C = C, .H = H, .W = W, .O = O, .G = G,
                         .P = OH * OW, .group_out = O / G, .group_rows = group_rows,
                         .chunk = images_per_chunk(N, G * group_rows, OH * OW),
                         .pointwise = G == 1 && is_pointwise(geom) && !opt.window,
-                        .windowed = windowed_gemm("conv2d", weight, opt)};
+                        .windowed = windowed_gemm("conv2d", weight, opt), .packed_weight = {}};
+
+  if (plan.windowed) plan.packed_weight = plan.windowed->pack_weight(weight);
 
   Tensor y = Tensor::empty({N, O, OH, OW}, x.device());
   conv2d_forward(y, x, weight, bias, plan);
@@ -340,6 +343,7 @@ struct ConvTranspose2dPlan {
   int64_t group_rows;   // O/G·kh·kw columns of W_g (and rows of col_g)
   int64_t chunk;        // images one column matrix holds
   std::shared_ptr<const WindowedGemm> windowed;  // the window-aware products, or null
+  Tensor packed_weight;  // with `windowed`: the weight's blocks, packed once for forward and backward
 };
 
 // [conv_transpose2d] y[n] = col2im(Wᵀ · x[n]) + b, per group g: col_g = W_gᵀ · x[n, g]
@@ -360,7 +364,7 @@ void conv_transpose2d_forward(Tensor& y, const Tensor& x, const Tensor& weight, 
     const float* xs = channel_major(be, x_channels, x.data() + n0 * C * P, B, C, P);
     // col_g (O/G·kh·kw, B·P) = W_gᵀ · x_g (C/G, B·P), for g < G; then y[n] += col2im(col), n in chunk
     if (p.windowed)
-      p.windowed->columns_out(x.device(), weight.data(), xs, BP, col.data());
+      p.windowed->columns_out(x.device(), p.packed_weight.data(), xs, BP, col.data());
     else
       be.gemm(true, false, p.group_rows, BP, p.group_in, 1.0f,
               weight.data(), p.group_rows, p.group_in * p.group_rows,
@@ -402,7 +406,7 @@ std::vector<Tensor> conv_transpose2d_backward(const Tensor& gy, const std::vecto
         float* dx = p.chunk > 1 ? gx_channels.data() : gx.data() + n0 * C * P;
         if (p.windowed) {  // dx[S_b] += W[S_b, blk] · col[blk] over the window's blocks
           be.fill(dx, C * BP, 0.0f);
-          p.windowed->rows_out(gy.device(), weight.data(), col.data(), BP, dx);
+          p.windowed->rows_out(gy.device(), p.packed_weight.data(), col.data(), BP, dx);
         } else {
           be.gemm(false, false, p.group_in, BP, p.group_rows, 1.0f,
                   weight.data(), p.group_rows, p.group_in * p.group_rows,
@@ -472,10 +476,13 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   assert(geom.out_h() == H && geom.out_w() == W);
 
   const int64_t group_rows = (O / G) * kh * kw;
-  const ConvTranspose2dPlan plan{.geom = geom, .N = N, .C = C, .O = O, .G = G, .P = H * W,
+  ConvTranspose2dPlan plan{.geom = geom, .N = N, .C = C, .O = O, .G = G, .P = H * W,
                                  .OP = OH * OW, .group_in = C / G, .group_rows = group_rows,
                                  .chunk = images_per_chunk(N, G * group_rows, H * W),
-                                 .windowed = windowed_gemm("conv_transpose2d", weight, opt)};
+                                 .windowed = windowed_gemm("conv_transpose2d", weight, opt),
+                                 .packed_weight = {}};
+
+  if (plan.windowed) plan.packed_weight = plan.windowed->pack_weight(weight);
 
   Tensor y = Tensor::empty({N, O, OH, OW}, x.device());
   conv_transpose2d_forward(y, x, weight, bias, plan);

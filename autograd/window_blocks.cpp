@@ -62,9 +62,12 @@ namespace {
 
 // The cost model, in multiply-add equivalents per activation column. Measured on the development
 // machine (bench/NOTES.md, `murine bench layer`): a GEMM call costs about a microsecond whatever its
-// size (≈ 40000 multiply-adds at the sgemm rate), and moving one float of a gathered or scattered
-// run costs about as much as 8 multiply-adds.
+// size (≈ 40000 multiply-adds at the sgemm rate); a shallow GEMM (depth = the block's width·taps) runs
+// below the sgemm rate, as if each of its rows cost 24 multiply-adds more (OpenBLAS writes and reloads
+// the output tile once per depth panel); and moving one float of a gathered or scattered run costs
+// about as much as 8 multiply-adds.
 constexpr double kCallCost = 40000;
+constexpr double kRowCost = 24;
 constexpr double kMoveCost = 8;
 constexpr double kConvColumns = 1024;  // a convolution's typical images·positions per GEMM
 constexpr double kDenseColumns = 64;   // a Dense layer's typical batch
@@ -76,7 +79,7 @@ double estimated_cost(const WindowBlocks& wb, bool dense_layer) {
   for (const WindowBlocks::Block& b : wb.blocks) {
     if (b.runs.empty()) continue;
     const double depth = (double)(b.col_end - b.col_begin) * (double)wb.taps;
-    cost += (double)b.rows * depth;
+    cost += (double)b.rows * (depth + kRowCost);
     if (dense_layer) {
       cost += 3 * (double)b.runs.size() * kCallCost / kDenseColumns;  // one GEMM per run, per product
     } else {

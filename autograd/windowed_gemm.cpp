@@ -34,12 +34,21 @@ WindowedGemm::WindowedGemm(const WindowBlocks& blocks, int64_t groups)
   }
 }
 
-void WindowedGemm::gather_weight(Backend& be, const Part& p, const float* a, float* dst) const {
-  const int64_t depth = (p.col_end - p.col_begin) * taps_;
-  for (const WindowBlocks::Run& r : p.runs) {
-    be.strided_copy(dst, {depth, 1}, a + r.begin * lda() + p.col_begin * taps_, {lda(), 1}, {r.end - r.begin, depth});
-    dst += (r.end - r.begin) * depth;
+Tensor WindowedGemm::pack_weight(const Tensor& a) const {
+  MURINE_CHECK(a.numel() == dim0_ * lda(), "WindowedGemm::pack_weight: weight " << shape_str(a.shape())
+                                               << " is not (" << dim0_ << ", " << dim1_ << ") × " << taps_ << " taps");
+  Backend& be = backend(a.device());
+  Tensor packed = Tensor::empty({std::max<int64_t>(packed_size_, 1)}, a.device());
+  for (const Part& p : parts_) {
+    const int64_t depth = (p.col_end - p.col_begin) * taps_;
+    float* dst = packed.data() + p.packed_offset;
+    for (const WindowBlocks::Run& r : p.runs) {
+      be.strided_copy(dst, {depth, 1}, a.data() + r.begin * lda() + p.col_begin * taps_, {lda(), 1},
+                      {r.end - r.begin, depth});
+      dst += (r.end - r.begin) * depth;
+    }
   }
+  return packed;
 }
 
 void WindowedGemm::gather_rows(Backend& be, const Part& p, const float* src, int64_t n, float* dst) const {
@@ -50,26 +59,20 @@ void WindowedGemm::gather_rows(Backend& be, const Part& p, const float* src, int
 }
 
 // [windowed gemm] out[S_b] += W[S_b, blk] · X[blk] for every block b and its dim0 runs S_b
-void WindowedGemm::rows_out(Device device, const float* a, const float* x, int64_t n, float* out) const {
+void WindowedGemm::rows_out(Device device, const float* packed_a, const float* x, int64_t n, float* out) const {
   Backend& be = backend(device);
-  Tensor weight_block, product;  // scratch for blocks of several runs
+  Tensor product;  // scratch for blocks of several runs
   for (const Part& p : parts_) {
     if (p.rows == 0 || n == 0) continue;
     const int64_t depth = (p.col_end - p.col_begin) * taps_;
+    const float* ab = packed_a + p.packed_offset;
     const float* xb = x + column_row(p) * n;
     if (p.runs.size() == 1) {
-      const int64_t r0 = p.runs[0].begin;
-      be.gemm(false, false, p.rows, n, depth, 1.0f, a + r0 * lda() + p.col_begin * taps_, lda(), 0, xb, n, 0,
-              1.0f, out + r0 * n, n, 0, 1);
+      be.gemm(false, false, p.rows, n, depth, 1.0f, ab, depth, 0, xb, n, 0, 1.0f, out + p.runs[0].begin * n, n, 0, 1);
       continue;
     }
-    if (!weight_block.defined()) {
-      weight_block = Tensor::empty({max_rows_ * max_depth_}, device);
-      product = Tensor::empty({max_rows_ * n}, device);
-    }
-    gather_weight(be, p, a, weight_block.data());
-    be.gemm(false, false, p.rows, n, depth, 1.0f, weight_block.data(), depth, 0, xb, n, 0, 0.0f, product.data(), n, 0,
-            1);
+    if (!product.defined()) product = Tensor::empty({max_rows_ * n}, device);
+    be.gemm(false, false, p.rows, n, depth, 1.0f, ab, depth, 0, xb, n, 0, 0.0f, product.data(), n, 0, 1);
     const float* t = product.data();
     for (const WindowBlocks::Run& r : p.runs) {  // scatter-add the block's rows
       float* o = out + r.begin * n;
@@ -80,28 +83,23 @@ void WindowedGemm::rows_out(Device device, const float* a, const float* x, int64
 }
 
 // [windowed gemm] out[blk] = W[S_b, blk]ᵀ · Y[S_b] for every block b (0 where S_b is empty)
-void WindowedGemm::columns_out(Device device, const float* a, const float* y, int64_t n, float* out) const {
+void WindowedGemm::columns_out(Device device, const float* packed_a, const float* y, int64_t n, float* out) const {
   Backend& be = backend(device);
-  Tensor weight_block, rows_block;
+  Tensor rows_block;
   for (const Part& p : parts_) {
     const int64_t depth = (p.col_end - p.col_begin) * taps_;
     float* ob = out + column_row(p) * n;
     if (p.rows == 0) {
       be.fill(ob, depth * n, 0.0f);
-    } else if (p.runs.size() == 1) {
-      const int64_t r0 = p.runs[0].begin;
-      be.gemm(true, false, depth, n, p.rows, 1.0f, a + r0 * lda() + p.col_begin * taps_, lda(), 0, y + r0 * n, n, 0,
-              0.0f, ob, n, 0, 1);
-    } else {
-      if (!weight_block.defined()) {
-        weight_block = Tensor::empty({max_rows_ * max_depth_}, device);
-        rows_block = Tensor::empty({max_rows_ * n}, device);
-      }
-      gather_weight(be, p, a, weight_block.data());
-      gather_rows(be, p, y, n, rows_block.data());
-      be.gemm(true, false, depth, n, p.rows, 1.0f, weight_block.data(), depth, 0, rows_block.data(), n, 0, 0.0f, ob,
-              n, 0, 1);
+      continue;
     }
+    const float* yb = y + p.runs[0].begin * n;
+    if (p.runs.size() > 1) {
+      if (!rows_block.defined()) rows_block = Tensor::empty({max_rows_ * n}, device);
+      gather_rows(be, p, y, n, rows_block.data());
+      yb = rows_block.data();
+    }
+    be.gemm(true, false, depth, n, p.rows, 1.0f, packed_a + p.packed_offset, depth, 0, yb, n, 0, 0.0f, ob, n, 0, 1);
   }
 }
 

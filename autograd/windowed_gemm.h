@@ -18,6 +18,7 @@
 #include "autograd/window_blocks.h"
 #include "tensor/backend.h"
 #include "tensor/device.h"
+#include "tensor/tensor.h"
 
 namespace murine {
 
@@ -27,10 +28,13 @@ class WindowedGemm {
  public:
   WindowedGemm(const WindowBlocks& blocks, int64_t groups);
 
-  // out (dim0, n) += A · X, X column-side (G·dim1·taps, n).
-  void rows_out(Device device, const float* a, const float* x, int64_t n, float* out) const;
+  // A's nonzero part packed block after block, (rows, width·taps) each (the layout of the packed
+  // weight gradient): gathered once per op call and used by rows_out and columns_out.
+  Tensor pack_weight(const Tensor& a) const;
+  // out (dim0, n) += A · X, X column-side (G·dim1·taps, n); `packed_a` from pack_weight.
+  void rows_out(Device device, const float* packed_a, const float* x, int64_t n, float* out) const;
   // out (G·dim1·taps, n) = Aᵀ · Y, Y rows-side (dim0, n); every row of out is written.
-  void columns_out(Device device, const float* a, const float* y, int64_t n, float* out) const;
+  void columns_out(Device device, const float* packed_a, const float* y, int64_t n, float* out) const;
   // packed (+)= Y · Xᵀ over the blocks (Y rows-side, X column-side): the weight gradient's nonzero
   // part, packed block after block; `accumulate` adds to what packed holds (later chunks).
   void weight_gradient(Device device, const float* y, const float* x, int64_t n, float* packed,
@@ -61,8 +65,6 @@ class WindowedGemm {
   int64_t lda() const { return dim1_ * taps_; }
   // The column-side row where part p's block starts.
   int64_t column_row(const Part& p) const { return (p.group * dim1_ + p.col_begin) * taps_; }
-  // A's rows of part p, columns of its block, gathered into dst (rows, depth).
-  void gather_weight(Backend& be, const Part& p, const float* a, float* dst) const;
   // The rows-side matrix's rows of part p gathered into dst (rows, n).
   void gather_rows(Backend& be, const Part& p, const float* src, int64_t n, float* dst) const;
 };
