@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # bench/compare_cpu.sh: murine against its PyTorch anchor on the CPU, in one go, and one table.
 #
-# For each thread count it first measures the machine's sgemm rate (`murine bench sgemm`, a 2048² OpenBLAS
-# sgemm, best of 3 calls), then for each configuration runs `murine bench` and `bench/torch_anchor.py`
-# alternately, murine then PyTorch, --rounds times (A B A B: the machine's drift hits both), and keeps each
-# side's best median ms/step. The table: model, config, batch, threads, murine ms, PyTorch ms, the ratio
-# murine / PyTorch (below 1: murine is faster), murine's nominal GFLOP per step and GFLOP/s, that rate as
-# a share of the sgemm rate at the same thread count, and each side's peak resident memory (getrusage's
-# ru_maxrss of its whole process: PyTorch's includes about 225 MB for importing torch). The FLOPs are
-# counted from the layer shapes, the same way on both sides (autograd/flop_count.h); a row whose two
-# counts differ by more than 0.1 % is marked, since then the two do not run the same layers.
+# For each thread count it measures the machine's sgemm rate (`murine bench sgemm`, a 2048² OpenBLAS
+# sgemm, best of 3 calls) before and after its runs, keeping the better, and for each configuration runs
+# `murine bench` and `bench/torch_anchor.py` alternately, murine then PyTorch, --rounds times (A B A B:
+# the machine's drift hits both), and keeps each side's best median ms/step. The table: model, config,
+# batch, threads, murine ms, PyTorch ms, the ratio murine / PyTorch (below 1: murine is faster), murine's
+# nominal GFLOP per step and GFLOP/s, that rate as a share of the sgemm rate at the same thread count,
+# and each side's peak resident memory (getrusage's ru_maxrss of its whole process: PyTorch's includes
+# about 225 MB for importing torch). The FLOPs are counted from the layer shapes, the same way on both
+# sides (autograd/flop_count.h); a row whose two counts differ by more than 0.1 % is marked, since then
+# the two do not run the same layers.
 #
 #   bench/compare_cpu.sh                    # the issue's configurations at threads 1 and 2 (bench/README.md)
 #   bench/compare_cpu.sh --quick            # the same configurations with fewer steps
@@ -92,11 +93,17 @@ run=0
 progress() { printf '[%3d/%d, %dm%02ds] %s\n' "$run" "$runs_total" $(((SECONDS - start) / 60)) $(((SECONDS - start) % 60)) "$*" >&2; }
 echo "compare_cpu.sh: ${#selected[@]} configurations x threads ($THREADS) x $ROUNDS rounds x 2 frameworks; $(uptime | sed 's/.*load/load/')" >&2
 
-for t in $THREADS; do
-  line=$(OMP_NUM_THREADS=$t "$MURINE" bench sgemm --threads "$t" --size 2048 --repeats 3 | grep '^bench ') || line=""
+# The sgemm rate at $1 threads, recorded for the table (which keeps the best of a thread count's calls).
+measure_sgemm() {
+  local line sgemm
+  line=$(OMP_NUM_THREADS=$1 "$MURINE" bench sgemm --threads "$1" --size 2048 --repeats 3 | grep '^bench ') || line=""
   sgemm=$(value gflops "$line")
-  progress "sgemm 2048, $t threads: ${sgemm:-failed} GFLOP/s"
-  echo "sgemm $t ${sgemm:-0}" >>"$results"
+  progress "sgemm 2048, $1 threads: ${sgemm:-failed} GFLOP/s"
+  echo "sgemm $1 ${sgemm:-0}" >>"$results"
+}
+
+for t in $THREADS; do
+  measure_sgemm "$t"  # before and after the thread count's runs: a busy moment lowers one of the two
   for i in "${!selected[@]}"; do
     IFS='|' read -r model config args <<<"${selected[$i]}"
     read -r steps warmup <<<"$(steps_of "$model")"
@@ -117,6 +124,7 @@ for t in $THREADS; do
       done
     done
   done
+  measure_sgemm "$t"
 done
 
 labels=$(mktemp)
@@ -133,7 +141,7 @@ awk -v labels="$labels" '
     FS = " "
     while ((getline l < labels) > 0) { split(l, f, "|"); model[f[1]] = f[2]; config[f[1]] = f[3]; batch[f[1]] = f[4]; n = f[1] + 1 }
   }
-  $1 == "sgemm" { sgemm[$2] = $3; if (!($2 in seen)) { seen[$2] = 1; threads[++nt] = $2 } }
+  $1 == "sgemm" { if ($3 > sgemm[$2]) sgemm[$2] = $3; if (!($2 in seen)) { seen[$2] = 1; threads[++nt] = $2 } }
   $1 == "run" {
     k = $2 SUBSEP $3 SUBSEP $4
     if (!(k in ms) || $5 < ms[k]) ms[k] = $5
@@ -159,7 +167,7 @@ awk -v labels="$labels" '
                cell(peak[m], "%.0f"), cell(peak[p], "%.0f")
       }
     }
-    printf "\nsgemm rate (OpenBLAS, 2048x2048, best of 3):"
+    printf "\nsgemm rate (OpenBLAS, 2048x2048, best of 3 calls, before and after each thread count'"'"'s runs):"
     for (ti = 1; ti <= nt; ++ti) printf " %s GFLOP/s at %s thread%s;", sgemm[threads[ti]], threads[ti], threads[ti] == 1 ? "" : "s"
     print ""
   }' "$results"
