@@ -10,6 +10,7 @@
 #include <cassert>
 #include <string>
 
+#include "autograd/flop_count.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
 #include "autograd/windowed_gemm.h"
@@ -322,9 +323,11 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
   if (plan.windowed) plan.packed_weight = plan.windowed->pack_weight(weight);
 
   Tensor y = Tensor::empty({N, O, OH, OW}, x.device());
+  add_flops(2 * N * O * plan.P * group_rows);  // nominal FLOPs (autograd/flop_count.h)
   conv2d_forward(y, x, weight, bias, plan);
   return record(y, "conv2d", {x, weight, bias},
                 [x, weight, plan](const Tensor& gy, const std::vector<bool>& needs) {
+                  add_flops(2 * plan.N * plan.O * plan.P * plan.group_rows * (int64_t(needs[0]) + needs[1]));
                   return conv2d_backward(gy, needs, x, weight, plan);
                 });
 }
@@ -485,9 +488,11 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
   if (plan.windowed) plan.packed_weight = plan.windowed->pack_weight(weight);
 
   Tensor y = Tensor::empty({N, O, OH, OW}, x.device());
+  add_flops(2 * N * C * plan.P * group_rows);  // nominal FLOPs (autograd/flop_count.h)
   conv_transpose2d_forward(y, x, weight, bias, plan);
   return record(y, "conv_transpose2d", {x, weight, bias},
                 [x, weight, plan](const Tensor& gy, const std::vector<bool>& needs) {
+                  add_flops(2 * plan.N * plan.C * plan.P * plan.group_rows * (int64_t(needs[0]) + needs[1]));
                   return conv_transpose2d_backward(gy, needs, x, weight, plan);
                 });
 }

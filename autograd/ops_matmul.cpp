@@ -3,6 +3,7 @@
 // backward reuses the same GEMM with transpose flags instead of copying transposes.
 #include <algorithm>
 
+#include "autograd/flop_count.h"
 #include "autograd/ops_internal.h"
 #include "autograd/windowed_gemm.h"
 
@@ -83,8 +84,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                                            << " are not aligned: a's last dim " << ka
                                            << " != b's second-to-last dim " << kb);
   Tensor out = gemm_forward(a, false, b, false);
+  add_flops(2 * out.numel() * ka);  // nominal FLOPs (autograd/flop_count.h)
   return record(out, "matmul", {a, b},
                 [a = a.detach(), b = b.detach()](const Tensor& gy, const std::vector<bool>& needs) {
+                  add_flops(2 * gy.numel() * a.shape().back() * (int64_t(needs[0]) + needs[1]));
                   return Grads{needs[0] ? gemm_forward(gy, false, b, true) : Tensor(),
                                needs[1] ? gemm_forward(a, true, gy, false) : Tensor()};
                 });
@@ -130,9 +133,11 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias,
               bias.defined() ? 1.0f : 0.0f, y.data(), out_f, 0, 1);
     }
   }
+  add_flops(2 * m * in_f * out_f);  // nominal FLOPs (autograd/flop_count.h)
   return record(y, "linear", {x, weight, bias},
                 [x = x.detach(), w = weight.detach(), m, in_f, out_f, windowed](const Tensor& gy,
                                                                       const std::vector<bool>& needs) {
+                  add_flops(2 * m * in_f * out_f * (int64_t(needs[0]) + needs[1]));
                   Backend& be = backend(gy.device());
                   Tensor gx, gw, gb;
                   if (needs[0]) {  // dx (M, in) = dy (M, out) · W (out, in)

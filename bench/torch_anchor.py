@@ -21,11 +21,15 @@ docs/spec/models.md; written for timing, not for matching murine's numbers):
                window (see diagonal_window below). The step: forward, cross-entropy, backward, optimizer step.
 Timed: one full training step each (forward, backward, optimizer steps, EMA, the losses' .item()),
 with torch.cuda.synchronize() on cuda; the warm-up steps are not timed; the median is reported.
+Also reported: gflop_per_step, the nominal GEMM-like FLOPs of the last timed step counted as murine
+counts them (autograd/flop_count.h; see count_flops below), gflops = that over the median, and
+peak_rss_mb, the process's peak resident set (resource.getrusage).
 Needs only Debian's python3-torch.
 """
 import argparse
 import math
 import os
+import resource
 import statistics
 import sys
 import time
@@ -35,6 +39,57 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 STANDARD_RADIUS = 1.4  # a radius at or above this means a standard (unmasked) convolution
+
+
+# ---- the nominal FLOP count ----
+# Debian's torch 1.13 has no torch.utils.flop_counter, so the FLOPs are counted from the shapes as murine's
+# autograd/flop_count.h counts them: 2 per multiply-add of the GEMM-like products only (Conv2d,
+# ConvTranspose2d, Linear by forward hooks; attention's two bmm, the bilinear upsampling as murine's two
+# interpolation-matrix products, spectral_norm's power iteration and σ by explicit calls), each once for
+# the forward and once more for each of the input's and the weight's gradients that autograd will compute
+# (the tensor requires grad while grad mode is on). Elementwise ops, norms, pooling, the optimizer: not
+# counted. Counted at forward time, so a forward whose graph is never walked back would be over-counted;
+# no step here has one.
+FLOPS_COUNTED = [0]
+FLOP_COUNTING = "forward hooks on Conv2d/ConvTranspose2d/Linear + attention bmm, bilinear, spectral_norm by hand"
+
+
+def needs_grad(t):
+    return int(torch.is_grad_enabled() and t is not None and t.requires_grad)
+
+
+def count_flops(forward, *operands):
+    """Adds the forward's nominal FLOPs, and as much again for each operand that will get a gradient."""
+    FLOPS_COUNTED[0] += forward * (1 + sum(needs_grad(t) for t in operands))
+
+
+def count_matmul(a, b):
+    """a (..., M, K) @ b (..., K, N): 2·batch·M·K·N."""
+    out_elements = math.prod(torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])) * a.shape[-2] * b.shape[-1]
+    count_flops(2 * out_elements * a.shape[-1], a, b)
+
+
+def layer_flops_hook(module, inputs, output):
+    x = inputs[0]
+    kh, kw = module.kernel_size if hasattr(module, "kernel_size") else (1, 1)
+    if isinstance(module, nn.ConvTranspose2d):  # the conv2d it is the input gradient of: 2·N·C·H·W·(O/G)·kh·kw
+        forward = 2 * x.numel() * (module.out_channels // module.groups) * kh * kw
+    elif isinstance(module, nn.Conv2d):  # 2·N·O·OH·OW·(C/G)·kh·kw
+        forward = 2 * output.numel() * (module.in_channels // module.groups) * kh * kw
+    else:  # Linear: 2·M·in·out
+        forward = 2 * (x.numel() // module.in_features) * module.in_features * module.out_features
+    if hasattr(module, "weight_orig"):  # spectral_norm: in training one power iteration (two products, no
+        rows, cols = module.weight_orig.shape[0], module.weight_orig[0].numel()  # grad), then σ = u·(M·v)
+        if module.training:
+            FLOPS_COUNTED[0] += 2 * 2 * rows * cols
+        count_flops(2 * rows * cols, module.weight_orig)
+    count_flops(forward, x, module.weight)
+
+
+def count_layer_flops(net):
+    for m in net.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            m.register_forward_hook(layer_flops_hook)
 
 
 # ---- the mouse window ----
@@ -159,7 +214,7 @@ def make_dcgan_torch(a, dev):
         opt_d.zero_grad()
         return err_real.item() + err_fake.item(), err_g.item()
 
-    return step, f"latent={a.latent} ngf={a.ngf} ndf={a.ndf}"
+    return step, f"latent={a.latent} ngf={a.ngf} ndf={a.ndf}", (G, D)
 
 
 # ---- DCGAN, Keras flavour (the paper's GAN) ----
@@ -253,7 +308,7 @@ def make_dcgan_keras(a, dev):
         opt_d.zero_grad()
         return d_loss.item(), g_loss.item()
 
-    return step, f"latent={a.latent} width_scale={a.width_scale:g}"
+    return step, f"latent={a.latent} width_scale={a.width_scale:g}", (G, D)
 
 
 # ---- DDIM ----
@@ -302,7 +357,9 @@ class AttentionBlock(nn.Module):
         q = self.query(h).flatten(2).transpose(1, 2)  # (N, HW, C)
         k = self.key(h).flatten(2)                      # (N, C, HW)
         v = self.value(h).flatten(2).transpose(1, 2)  # (N, HW, C)
+        count_matmul(q, k)
         attention = torch.softmax(torch.bmm(q, k) / math.sqrt(self.units), dim=-1)
+        count_matmul(attention, v)
         y = torch.bmm(attention, v).transpose(1, 2).reshape(n, c, hh, ww)
         return h + self.proj(y)
 
@@ -362,6 +419,8 @@ class DdimNetwork(nn.Module):
         for block, attention in zip(self.middle[0::2], self.middle[1::2]):
             x = attention(block(x))
         for stage in self.up:
+            n_, c_, h_, w_ = x.shape  # counted as murine's x·A_wᵀ then A_h·(…), A constant
+            count_flops(2 * n_ * c_ * h_ * w_ * 2 * w_ + 2 * n_ * c_ * 2 * h_ * h_ * 2 * w_, x)
             x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
             for block, attention in zip(stage[0::2], stage[1::2]):
                 x = attention(block(torch.cat([x, skips.pop()], dim=1)))
@@ -405,7 +464,7 @@ def make_ddim(a, dev):
             image_loss = F.mse_loss(pred_images, x0).item()
         return loss.item(), image_loss
 
-    return step, "widths=" + ",".join(str(w) for w in a.widths)
+    return step, "widths=" + ",".join(str(w) for w in a.widths), (net,)
 
 
 # ---- the classifiers (models/classifier.h) ----
@@ -481,7 +540,7 @@ def make_classifier(a, dev):
         optimizer.step()
         return loss.item()
 
-    return step, name
+    return step, name, (net,)
 
 
 # ---- the timing ----
@@ -529,14 +588,20 @@ def main():
 
     make = {"dcgan_torch": make_dcgan_torch, "dcgan_keras": make_dcgan_keras, "ddim": make_ddim,
             "classifier": make_classifier}[a.model]
-    step, config = make(a, dev)
+    step, config, nets = make(a, dev)
+    for net in nets:
+        count_layer_flops(net)
+    step_flops = [0]  # the nominal FLOPs of the last step
 
     def timed_step():
+        FLOPS_COUNTED[0] = 0
         t0 = time.perf_counter()
         step()
         if dev.type == "cuda":
             torch.cuda.synchronize()
-        return (time.perf_counter() - t0) * 1000.0
+        ms = (time.perf_counter() - t0) * 1000.0
+        step_flops[0] = FLOPS_COUNTED[0]
+        return ms
 
     for _ in range(a.warmup):
         timed_step()
@@ -544,6 +609,12 @@ def main():
     median = statistics.median(ms)
     images_per_s = a.batch / (median / 1000.0)
     tf32 = "on" if a.tf32 else "off"
+    gflop_per_step = step_flops[0] * 1e-9
+    gflops = gflop_per_step / (median / 1000.0)
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+    work = f"gflop_per_step={{:.{5 if a.model == 'classifier' else 4}f}} gflops={gflops:.2f} peak_rss_mb={peak_rss_mb:.1f}"
+    work = work.format(gflop_per_step)
+    work_text = f"{gflop_per_step:.3f} GFLOP/step, {gflops:.1f} GFLOP/s, peak {peak_rss_mb:.0f} MB ({FLOP_COUNTING})"
     if a.model == "classifier":
         data, channels, size, images = CLASSIFIER_DATA[a.classifier_model]
         epoch_s = images / images_per_s
@@ -551,19 +622,19 @@ def main():
         print(f"pytorch {torch.__version__} bench classifier {a.classifier_model} ({a.device}, {threads} threads, "
               f"batch {a.batch}, in {channels}x{size}x{size}, {variant}, {config}): {median:.2f} ms/step median "
               f"(min {ms[0]:.2f}, max {ms[-1]:.2f} over {a.steps} steps after {a.warmup} warm-up), "
-              f"{images_per_s:.1f} images/s; one epoch of {data} ({images} images) {epoch_s:.1f} s")
+              f"{images_per_s:.1f} images/s; one epoch of {data} ({images} images) {epoch_s:.1f} s; {work_text}")
         print(f"bench framework=pytorch model={a.classifier_model} device={a.device} threads={threads} batch={a.batch} "
               f"image={size} channels={channels} layer={a.layer} standard={int(a.layer == 'standard')} optimizer={config} "
               f"steps={a.steps} warmup={a.warmup} ms_per_step={median:.3f} min_ms={ms[0]:.3f} "
-              f"images_per_s={images_per_s:.1f} epoch_images={images} epoch_s={epoch_s:.2f} tf32={tf32}")
+              f"images_per_s={images_per_s:.1f} epoch_images={images} epoch_s={epoch_s:.2f} tf32={tf32} {work}")
         return
     variant = "standard" if a.standard else f"mouse r={a.window2d_width:g}"
     print(f"pytorch {torch.__version__} bench {a.model} ({a.device}, {threads} threads, tf32 {tf32}, batch {a.batch}, "
           f"image {a.image_size}, {config}, {variant}): {median:.1f} ms/step median (min {ms[0]:.1f}, "
-          f"max {ms[-1]:.1f} over {a.steps} steps after {a.warmup} warm-up), {images_per_s:.1f} images/s")
+          f"max {ms[-1]:.1f} over {a.steps} steps after {a.warmup} warm-up), {images_per_s:.1f} images/s; {work_text}")
     print(f"bench framework=pytorch model={a.model} device={a.device} threads={threads} batch={a.batch} "
           f"image={a.image_size} {config} standard={int(a.standard)} steps={a.steps} warmup={a.warmup} "
-          f"ms_per_step={median:.2f} min_ms={ms[0]:.2f} images_per_s={images_per_s:.2f} tf32={tf32}")
+          f"ms_per_step={median:.2f} min_ms={ms[0]:.2f} images_per_s={images_per_s:.2f} tf32={tf32} {work}")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,11 @@
 // reported as ms/step and batch / median as images/s. Two lines go to stdout: one for people, and one
 // machine-readable line of key=value pairs,
 //   bench framework=murine model=ddim device=cpu threads=2 batch=64 image=64 widths=64,128,256,512 ...
-//     ... steps=10 warmup=2 ms_per_step=123.4 min_ms=120.1 images_per_s=518.6
+//     ... steps=10 warmup=2 ms_per_step=123.4 min_ms=120.1 images_per_s=518.6 ...
+//     ... gflop_per_step=... gflops=... peak_rss_mb=...
 // which bench/torch_anchor.py prints in the same form for the same step in PyTorch (bench/README.md).
+// gflop_per_step is the nominal GEMM-like work of the last timed step (autograd/flop_count.h says what
+// is counted), gflops that over the median step, peak_rss_mb the process's peak resident set so far.
 // A benchmark measures; nothing here checks values.
 #include <algorithm>
 #include <chrono>
@@ -20,6 +23,7 @@
 #include <omp.h>
 #endif
 
+#include "autograd/flop_count.h"
 #include "autograd/ops.h"
 #include "models/trainable.h"
 #include "tensor/backend.h"
@@ -27,7 +31,9 @@
 #include "tensor/gemm_mode.h"
 #include "tools/cmd_bench_classifier.h"
 #include "tools/cmd_bench_layer.h"
+#include "tools/cmd_bench_sgemm.h"
 #include "tools/command.h"
+#include "tools/peak_memory.h"
 
 namespace murine::cli {
 
@@ -107,11 +113,15 @@ int run_bench(BenchArgs a) {
   std::string variant = a.config.standard ? "standard" : variant_text;
 
   using Clock = std::chrono::steady_clock;
+  int64_t step_flops = 0;  // the nominal FLOPs of the last step (autograd/flop_count.h)
   auto timed_step = [&] {
+    reset_flops();
     auto t0 = Clock::now();
     model->train_step(real, gen);
     backend(dev).synchronize();
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    step_flops = flops_counted();
+    return ms;
   };
   for (int64_t i = 0; i < a.warmup; ++i) timed_step();
   std::vector<double> ms;
@@ -122,17 +132,21 @@ int run_bench(BenchArgs a) {
   const size_t n = sorted.size();
   const double median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
   const double images_per_s = (double)a.batch / (median / 1000.0);
+  const double gflop_per_step = (double)step_flops * 1e-9;
+  const double gflops = gflop_per_step / (median / 1000.0);
 
   std::printf("murine bench %s (%s, %d threads, batch %lld, image %lld, %s, %s): %.1f ms/step median "
-              "(min %.1f, max %.1f over %lld steps after %lld warm-up), %.1f images/s\n",
+              "(min %.1f, max %.1f over %lld steps after %lld warm-up), %.1f images/s; %.2f GFLOP/step, %.1f GFLOP/s, "
+              "peak %.0f MB\n",
               m.c_str(), a.device.c_str(), threads, (long long)a.batch, (long long)a.config.image_size,
               model_text(a).c_str(), variant.c_str(), median, sorted.front(), sorted.back(), (long long)a.steps,
-              (long long)a.warmup, images_per_s);
+              (long long)a.warmup, images_per_s, gflop_per_step, gflops, peak_rss_mb());
   std::printf("bench framework=murine model=%s device=%s threads=%d batch=%lld image=%lld %s standard=%d "
-              "steps=%lld warmup=%lld ms_per_step=%.2f min_ms=%.2f images_per_s=%.2f tf32=%s\n",
+              "steps=%lld warmup=%lld ms_per_step=%.2f min_ms=%.2f images_per_s=%.2f tf32=%s gflop_per_step=%.4f "
+              "gflops=%.2f peak_rss_mb=%.1f\n",
               m.c_str(), a.device.c_str(), threads, (long long)a.batch, (long long)a.config.image_size,
               model_text(a).c_str(), a.config.standard ? 1 : 0, (long long)a.steps, (long long)a.warmup, median,
-              sorted.front(), images_per_s, a.tf32 ? "on" : "off");
+              sorted.front(), images_per_s, a.tf32 ? "on" : "off", gflop_per_step, gflops, peak_rss_mb());
   return 0;
 }
 
@@ -141,9 +155,14 @@ int run_bench(BenchArgs a) {
 Command add_bench_command(CLI::App& app) {
   auto a = std::make_shared<BenchArgs>();
   CLI::App* sub = app.add_subcommand("bench", "time full training steps of a model on random data");
-  sub->add_option("model", a->model, "dcgan_torch, dcgan_keras or ddim (or the subcommands classifier, layer)");
-  Command classifier = add_bench_classifier_command(*sub);
-  Command layer = add_bench_layer_command(*sub);
+  sub->add_option("model", a->model, "dcgan_torch, dcgan_keras or ddim (or a subcommand: classifier, layer, sgemm)");
+  // The subcommands of `murine bench`, one tools/cmd_bench_<name>.cpp and .h each: a new one is its
+  // #include above and one more entry here.
+  const std::vector<Command> subcommands = {
+      add_bench_classifier_command(*sub),
+      add_bench_layer_command(*sub),
+      add_bench_sgemm_command(*sub),
+  };
   CLI::Option* batch = sub->add_option("--batch", a->batch, "batch size (default: the paper's, 128 / 32 / 64)");
   sub->add_option("--steps", a->steps, "timed steps (the median is reported)")->capture_default_str();
   sub->add_option("--warmup", a->warmup, "untimed steps first")->capture_default_str();
@@ -163,11 +182,12 @@ Command add_bench_command(CLI::App& app) {
   sub->add_flag("--standard", a->config.standard, "standard layers instead of the mouse layers");
   sub->add_flag("--tf32", a->tf32, "let cuBLAS use TF32 tensor cores (cuda; off by default)");
   sub->add_option("--seed", a->seed, "seed of the weights and the random data")->capture_default_str();
-  return {sub, [a, batch, sub, classifier, layer] {
-            if (classifier.app->parsed()) return classifier.run();
-            if (layer.app->parsed()) return layer.run();
+  return {sub, [a, batch, sub, subcommands] {
+            for (const Command& subcommand : subcommands)
+              if (subcommand.app->parsed()) return subcommand.run();
             MURINE_CHECK(sub->get_option("model")->count(),
-                         "murine bench: name the model: dcgan_torch, dcgan_keras, ddim or classifier");
+                         "murine bench: name the model: dcgan_torch, dcgan_keras, ddim, or a subcommand "
+                         "(classifier, layer, sgemm)");
             a->batch_given = batch->count() > 0;
             return run_bench(*a);
           }};

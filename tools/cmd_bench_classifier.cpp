@@ -10,7 +10,8 @@
 // Two lines go to stdout, one for people and one of key=value pairs in the form of `murine bench`'s,
 //   bench framework=murine model=mlp device=cpu threads=1 batch=32 image=28 channels=1 layer=standard ...
 //     ... standard=1 optimizer=adam steps=10 warmup=2 ms_per_step=... min_ms=... images_per_s=...
-//     ... epoch_images=60000 epoch_s=... tf32=off
+//     ... epoch_images=60000 epoch_s=... tf32=off gflop_per_step=... gflops=... peak_rss_mb=...
+// (the nominal GEMM-like FLOPs of the last timed step, autograd/flop_count.h, over the median; the peak RSS).
 // which bench/torch_anchor.py prints for the same step in PyTorch (bench/README.md).
 #include "tools/cmd_bench_classifier.h"
 
@@ -26,11 +27,13 @@
 #include <omp.h>
 #endif
 
+#include "autograd/flop_count.h"
 #include "layers/losses.h"
 #include "models/classifier.h"
 #include "tensor/backend.h"
 #include "tensor/error.h"
 #include "tensor/gemm_mode.h"
+#include "tools/peak_memory.h"
 #include "train/classifier_trainer.h"
 
 namespace murine::cli {
@@ -97,7 +100,9 @@ int run_bench_classifier(const BenchClassifierArgs& a) {
 
   using Clock = std::chrono::steady_clock;
   net->train();
+  int64_t step_flops = 0;  // the nominal FLOPs of the last step (autograd/flop_count.h)
   auto timed_step = [&] {
+    reset_flops();
     const auto t0 = Clock::now();
     optimizer->zero_grad();
     Tensor loss = softmax_cross_entropy(y, (*net)(x));
@@ -105,7 +110,9 @@ int run_bench_classifier(const BenchClassifierArgs& a) {
     optimizer->step();
     (void)loss.item();
     backend(dev).synchronize();
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    step_flops = flops_counted();
+    return ms;
   };
   for (int64_t i = 0; i < a.warmup; ++i) timed_step();
   std::vector<double> ms;
@@ -116,23 +123,25 @@ int run_bench_classifier(const BenchClassifierArgs& a) {
   const double median = n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
   const double images_per_s = (double)a.batch / (median / 1000.0);
   const double epoch_s = (double)data.train_images / images_per_s;
+  const double gflop_per_step = (double)step_flops * 1e-9;
+  const double gflops = gflop_per_step / (median / 1000.0);
   char variant[48] = "standard";
   if (a.layer == "sz") std::snprintf(variant, sizeof variant, "sz p=%g", a.param_reduction);
 
   std::printf("murine bench classifier %s (%s, %d threads, batch %lld, in %lldx%lldx%lld, %s, %s %g): %.2f ms/step "
               "median (min %.2f, max %.2f over %lld steps after %lld warm-up), %.1f images/s; one epoch of %s "
-              "(%lld images) %.1f s\n",
+              "(%lld images) %.1f s; %.3f GFLOP/step, %.1f GFLOP/s, peak %.0f MB\n",
               a.model.c_str(), a.device.c_str(), threads, (long long)a.batch, (long long)data.channels,
               (long long)data.image_size, (long long)data.image_size, variant, run.optimizer.c_str(), run.lr, median,
               ms.front(), ms.back(), (long long)a.steps, (long long)a.warmup, images_per_s, data.name,
-              (long long)data.train_images, epoch_s);
+              (long long)data.train_images, epoch_s, gflop_per_step, gflops, peak_rss_mb());
   std::printf("bench framework=murine model=%s device=%s threads=%d batch=%lld image=%lld channels=%lld layer=%s "
               "standard=%d optimizer=%s steps=%lld warmup=%lld ms_per_step=%.3f min_ms=%.3f images_per_s=%.1f "
-              "epoch_images=%lld epoch_s=%.2f tf32=%s\n",
+              "epoch_images=%lld epoch_s=%.2f tf32=%s gflop_per_step=%.5f gflops=%.2f peak_rss_mb=%.1f\n",
               a.model.c_str(), a.device.c_str(), threads, (long long)a.batch, (long long)data.image_size,
               (long long)data.channels, a.layer.c_str(), a.layer == "standard" ? 1 : 0, run.optimizer.c_str(),
               (long long)a.steps, (long long)a.warmup, median, ms.front(), images_per_s,
-              (long long)data.train_images, epoch_s, a.tf32 ? "on" : "off");
+              (long long)data.train_images, epoch_s, a.tf32 ? "on" : "off", gflop_per_step, gflops, peak_rss_mb());
   return 0;
 }
 
