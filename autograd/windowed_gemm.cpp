@@ -58,7 +58,7 @@ void WindowedGemm::gather_rows(Backend& be, const Part& p, const float* src, int
   }
 }
 
-// [windowed gemm] out[S_b] += W[S_b, blk] · X[blk] for every block b and its dim0 runs S_b
+// [windowed rows] out[S_b] += W[S_b, blk] · X[blk] for every block b and its dim0 runs S_b
 void WindowedGemm::rows_out(Device device, const float* packed_a, const float* x, int64_t n, float* out) const {
   Backend& be = backend(device);
   Tensor product;  // scratch for blocks of several runs
@@ -82,7 +82,7 @@ void WindowedGemm::rows_out(Device device, const float* packed_a, const float* x
   }
 }
 
-// [windowed gemm] out[blk] = W[S_b, blk]ᵀ · Y[S_b] for every block b (0 where S_b is empty)
+// [windowed columns] out[blk] = W[S_b, blk]ᵀ · Y[S_b] for every block b (0 where S_b is empty)
 void WindowedGemm::columns_out(Device device, const float* packed_a, const float* y, int64_t n, float* out) const {
   Backend& be = backend(device);
   Tensor rows_block;
@@ -103,7 +103,7 @@ void WindowedGemm::columns_out(Device device, const float* packed_a, const float
   }
 }
 
-// [windowed gemm] dW[S_b, blk] (+)= Y[S_b] · X[blk]ᵀ, packed block after block
+// [windowed weight gradient] dW[S_b, blk] (+)= Y[S_b] · X[blk]ᵀ, packed block after block
 void WindowedGemm::weight_gradient(Device device, const float* y, const float* x, int64_t n, float* packed,
                                    bool accumulate) const {
   Backend& be = backend(device);
@@ -145,7 +145,7 @@ void WindowedGemm::linear_forward(Device device, const float* x, const float* w,
               w + r.begin * dim1_ + p.col_begin, dim1_, 0, 1.0f, y + r.begin, dim0_, 0, 1);
 }
 
-// [windowed linear] dx[:, blk] = Σ_runs dy[:, run] · W[run, blk]
+// [windowed linear dx] dx[:, blk] = Σ_runs dy[:, run] · W[run, blk]
 void WindowedGemm::linear_input_gradient(Device device, const float* gy, const float* w, int64_t m, float* gx) const {
   Backend& be = backend(device);
   be.fill(gx, m * dim1_, 0.0f);
@@ -155,7 +155,7 @@ void WindowedGemm::linear_input_gradient(Device device, const float* gy, const f
               w + r.begin * dim1_ + p.col_begin, dim1_, 0, 1.0f, gx + p.col_begin, dim1_, 0, 1);
 }
 
-// [windowed linear] dW[run, blk] = dy[:, run]ᵀ · x[:, blk]
+// [windowed linear dW] dW[run, blk] = dy[:, run]ᵀ · x[:, blk]
 void WindowedGemm::linear_weight_gradient(Device device, const float* gy, const float* x, int64_t m, float* gw) const {
   Backend& be = backend(device);
   for (const Part& p : parts_)

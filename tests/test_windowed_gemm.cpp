@@ -132,7 +132,9 @@ Results run_layer(const std::function<std::shared_ptr<KernelLayer>()>& make, con
   if (path == WindowPath::Window) {  // dW is exactly 0 outside the window
     const std::vector<float> window = layer->window.to_vector();
     for (size_t i = 0; i < window.size(); ++i)
-      if (window[i] == 0.0f) EXPECT_EQ(r.gw[i], 0.0f) << "weight " << i;
+      if (window[i] == 0.0f) {
+        EXPECT_EQ(r.gw[i], 0.0f) << "weight " << i;
+      }
   }
   return r;
 }
