@@ -114,6 +114,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias,
     MURINE_CHECK(window->dim0 == out_f && window->dim1 == in_f && window->taps == 1,
                  "linear: window blocks of (" << window->dim0 << ", " << window->dim1 << ") × " << window->taps
                                               << " taps do not fit weight " << shape_str(weight.shape()));
+    MURINE_CHECK(window->order.empty(), "linear: window blocks in a patch order are for convolutions only");
     windowed = std::make_shared<const WindowedGemm>(*window, 1);
   }
   int64_t m = x.numel() / std::max<int64_t>(in_f, 1);

@@ -10,15 +10,24 @@
 namespace murine {
 
 WindowedGemm::WindowedGemm(const WindowBlocks& blocks, int64_t groups)
-    : dim0_(blocks.dim0), dim1_(blocks.dim1), taps_(blocks.taps), groups_(groups) {
+    : dim0_(blocks.dim0), dim1_(blocks.dim1), taps_(blocks.taps), groups_(groups), permuted_(!blocks.order.empty()) {
   MURINE_CHECK(groups >= 1 && dim0_ % groups == 0,
                "WindowedGemm: " << dim0_ << " dim0 channels do not split into " << groups << " groups");
+  MURINE_CHECK(!permuted_ || (int64_t)blocks.order.size() == dim1_,
+               "WindowedGemm: an order of " << blocks.order.size() << " channels for " << dim1_);
   const int64_t per_group = dim0_ / groups;
   for (int64_t g = 0; g < groups; ++g) {
     const int64_t g0 = g * per_group, g1 = g0 + per_group;
     for (const WindowBlocks::Block& b : blocks.blocks) {
-      Part p{.group = g, .col_begin = b.col_begin, .col_end = b.col_end, .runs = {}, .rows = 0,
+      Part p{.group = g, .col_begin = b.col_begin, .col_end = b.col_end, .spans = {}, .runs = {}, .rows = 0,
              .packed_offset = packed_size_};
+      for (int64_t pos = b.col_begin; pos < b.col_end; ++pos) {
+        const int64_t c = permuted_ ? blocks.order[pos] : pos;
+        if (!p.spans.empty() && p.spans.back().channel + p.spans.back().count == c)
+          ++p.spans.back().count;
+        else
+          p.spans.push_back({pos - b.col_begin, c, 1});
+      }
       for (const WindowBlocks::Run& r : b.runs) {
         const int64_t begin = std::max(r.begin, g0), end = std::min(r.end, g1);
         if (begin >= end) continue;
@@ -43,8 +52,9 @@ Tensor WindowedGemm::pack_weight(const Tensor& a) const {
     const int64_t depth = (p.col_end - p.col_begin) * taps_;
     float* dst = packed.data() + p.packed_offset;
     for (const WindowBlocks::Run& r : p.runs) {
-      be.strided_copy(dst, {depth, 1}, a.data() + r.begin * lda() + p.col_begin * taps_, {lda(), 1},
-                      {r.end - r.begin, depth});
+      for (const Span& sp : p.spans)
+        be.strided_copy(dst + sp.first * taps_, {depth, 1}, a.data() + r.begin * lda() + sp.channel * taps_, {lda(), 1},
+                        {r.end - r.begin, sp.count * taps_});
       dst += (r.end - r.begin) * depth;
     }
   }
@@ -58,10 +68,30 @@ void WindowedGemm::gather_rows(Backend& be, const Part& p, const float* src, int
   }
 }
 
+void WindowedGemm::permute_columns(Backend& be, const float* src, int64_t n, float* dst, bool to_blocks) const {
+  for (const Part& p : parts_) {  // every group's parts: each dim1 channel of each group once
+    for (const Span& sp : p.spans) {
+      const int64_t block_row = (p.group * dim1_ + p.col_begin + sp.first) * taps_;
+      const int64_t channel_row = (p.group * dim1_ + sp.channel) * taps_;
+      const size_t bytes = (size_t)(sp.count * taps_ * n) * sizeof(float);
+      if (to_blocks)
+        be.copy(dst + block_row * n, src + channel_row * n, bytes);
+      else
+        be.copy(dst + channel_row * n, src + block_row * n, bytes);
+    }
+  }
+}
+
 // [windowed rows] out[S_b] += W[S_b, blk] · X[blk] for every block b and its dim0 runs S_b
 void WindowedGemm::rows_out(Device device, const float* packed_a, const float* x, int64_t n, float* out) const {
   Backend& be = backend(device);
   Tensor product;  // scratch for blocks of several runs
+  Tensor x_blocks;  // X in block order
+  if (permuted_ && n > 0) {
+    x_blocks = Tensor::empty({groups_ * lda() * n}, device);
+    permute_columns(be, x, n, x_blocks.data(), true);
+    x = x_blocks.data();
+  }
   for (const Part& p : parts_) {
     if (p.rows == 0 || n == 0) continue;
     const int64_t depth = (p.col_end - p.col_begin) * taps_;
@@ -86,6 +116,12 @@ void WindowedGemm::rows_out(Device device, const float* packed_a, const float* x
 void WindowedGemm::columns_out(Device device, const float* packed_a, const float* y, int64_t n, float* out) const {
   Backend& be = backend(device);
   Tensor rows_block;
+  Tensor out_blocks;  // out in block order, put back in channel order at the end
+  float* const out_channels = out;
+  if (permuted_) {
+    out_blocks = Tensor::empty({std::max<int64_t>(groups_ * lda() * n, 1)}, device);
+    out = out_blocks.data();
+  }
   for (const Part& p : parts_) {
     const int64_t depth = (p.col_end - p.col_begin) * taps_;
     float* ob = out + column_row(p) * n;
@@ -101,6 +137,7 @@ void WindowedGemm::columns_out(Device device, const float* packed_a, const float
     }
     be.gemm(true, false, depth, n, p.rows, 1.0f, packed_a + p.packed_offset, depth, 0, yb, n, 0, 0.0f, ob, n, 0, 1);
   }
+  if (permuted_ && n > 0) permute_columns(be, out, n, out_channels, false);
 }
 
 // [windowed weight gradient] dW[S_b, blk] (+)= Y[S_b] · X[blk]ᵀ, packed block after block
@@ -108,6 +145,12 @@ void WindowedGemm::weight_gradient(Device device, const float* y, const float* x
                                    bool accumulate) const {
   Backend& be = backend(device);
   Tensor rows_block;
+  Tensor x_blocks;  // X in block order
+  if (permuted_ && n > 0) {
+    x_blocks = Tensor::empty({groups_ * lda() * n}, device);
+    permute_columns(be, x, n, x_blocks.data(), true);
+    x = x_blocks.data();
+  }
   for (const Part& p : parts_) {
     if (p.rows == 0) continue;
     const int64_t depth = (p.col_end - p.col_begin) * taps_;
@@ -130,7 +173,9 @@ void WindowedGemm::unpack_weight_gradient(Device device, const float* packed, fl
     const int64_t depth = (p.col_end - p.col_begin) * taps_;
     const float* src = packed + p.packed_offset;
     for (const WindowBlocks::Run& r : p.runs) {
-      be.strided_copy(da + r.begin * lda() + p.col_begin * taps_, {lda(), 1}, src, {depth, 1}, {r.end - r.begin, depth});
+      for (const Span& sp : p.spans)
+        be.strided_copy(da + r.begin * lda() + sp.channel * taps_, {lda(), 1}, src + sp.first * taps_, {depth, 1},
+                        {r.end - r.begin, sp.count * taps_});
       src += (r.end - r.begin) * depth;
     }
   }

@@ -50,9 +50,14 @@ class WindowedGemm {
   void linear_weight_gradient(Device device, const float* gy, const float* x, int64_t m, float* gw) const;
 
  private:
+  // Block positions [first, first + count) hold the consecutive dim1 channels [channel, channel + count).
+  struct Span {
+    int64_t first, channel, count;
+  };
   struct Part {
     int64_t group;
-    int64_t col_begin, col_end;  // dim1 channels of the block
+    int64_t col_begin, col_end;  // positions of the block's dim1 channels (WindowBlocks::order)
+    std::vector<Span> spans;     // the block's positions as runs of consecutive channels
     std::vector<WindowBlocks::Run> runs;  // dim0 channels (absolute), inside the group
     int64_t rows;
     int64_t packed_offset;  // start of this part's (rows, width·taps) slice of the packed gradient
@@ -60,6 +65,7 @@ class WindowedGemm {
   int64_t dim0_, dim1_, taps_, groups_;
   int64_t max_rows_ = 0, max_depth_ = 0;
   int64_t packed_size_ = 0;
+  bool permuted_ = false;  // the blocks see the dim1 channels in WindowBlocks::order
   std::vector<Part> parts_;
 
   int64_t lda() const { return dim1_ * taps_; }
@@ -67,6 +73,8 @@ class WindowedGemm {
   int64_t column_row(const Part& p) const { return (p.group * dim1_ + p.col_begin) * taps_; }
   // The rows-side matrix's rows of part p gathered into dst (rows, n).
   void gather_rows(Backend& be, const Part& p, const float* src, int64_t n, float* dst) const;
+  // A column-side matrix (G·dim1·taps, n) from channel order to block order (`to_blocks`) or back.
+  void permute_columns(Backend& be, const float* src, int64_t n, float* dst, bool to_blocks) const;
 };
 
 }  // namespace murine

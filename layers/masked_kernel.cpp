@@ -31,7 +31,9 @@ void MaskedKernel::make_plan() {
   int64_t taps = 1;
   for (size_t i = 2; i < weight_shape_.size(); ++i) taps *= weight_shape_[i];
   const std::vector<uint8_t> pattern = window_pattern(window_.to_vector(), dim0, dim1, taps);
-  plan_ = std::make_shared<const WindowPlan>(plan_window(pattern, dim0, dim1, taps, weight_shape_.size() == 2));
+  // a '2d' window's x grid (weight axis 1), for blocks that are patches of it
+  const int64_t grid = spec_.form == "2d" && !given_ ? spec_.input2d_width : 0;
+  plan_ = std::make_shared<const WindowPlan>(plan_window(pattern, dim0, dim1, taps, weight_shape_.size() == 2, grid));
   blocks_ = std::shared_ptr<const WindowBlocks>(plan_, &plan_->blocks);
 }
 

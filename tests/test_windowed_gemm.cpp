@@ -82,6 +82,24 @@ TEST(WindowBlocks, RunsAreTheRowsAnyColumnOfTheBlockConnects) {
   testing::expect_error([&] { window_blocks(p, 4, 5, 1, 2); }, {"is not (4, 5)"});
 }
 
+TEST(WindowBlocks, PatchBlocksAreCompactPiecesOfTheGrid) {
+  // 10 channels on a grid 4 wide (rows 0-3, 4-7, and 8-9); patches 2 wide, 2 high
+  const std::vector<uint8_t> p(3 * 10, 1);
+  WindowBlocks wb = window_patch_blocks(p, 3, 10, 1, 4, 2, 2);
+  EXPECT_EQ(wb.order, (std::vector<int64_t>{0, 1, 4, 5, 2, 3, 6, 7, 8, 9}));
+  ASSERT_EQ(wb.blocks.size(), 3u);
+  EXPECT_EQ(wb.blocks[0].col_begin, 0);
+  EXPECT_EQ(wb.blocks[0].col_end, 4);
+  EXPECT_EQ(wb.blocks[2].col_begin, 8);
+  EXPECT_EQ(wb.blocks[2].col_end, 10);
+  EXPECT_DOUBLE_EQ(wb.mac_fraction(), 1.0);
+  testing::expect_error([&] { window_patch_blocks(p, 3, 10, 1, 0, 2, 2); }, {"must be positive"});
+  auto blocks = std::make_shared<const WindowBlocks>(wb);
+  Generator gen(2);
+  testing::expect_error([&] { linear(randn({2, 10}, gen), randn({3, 10}, gen), Tensor(), blocks); },
+                        {"linear: window blocks in a patch order are for convolutions only"});
+}
+
 TEST(WindowBlocks, TheCostEstimateTakesTheWindowWhereItSavesWork) {
   // The DCGAN generator's 512→256 4×4 transposed convolution at r = 0.4: about 35 % usage.
   mConv2DTranspose dcgan(
@@ -271,9 +289,15 @@ TEST(WindowedGemm, OpsMatchForEveryBlockWidth) {
       return Results{y.to_vector(), x.grad().to_vector(), w.grad().to_vector(), {}};
     };
     const Results dense = run(nullptr);
-    for (int64_t width : {1, 2, 3, 7}) {
-      SCOPED_TRACE(what + ", block width " + std::to_string(width));
-      auto blocks = std::make_shared<const WindowBlocks>(window_blocks(pattern, dim0, dim1, t, width));
+    std::vector<WindowBlocks> blockings;
+    for (int64_t width : {1, 2, 3, 7}) blockings.push_back(window_blocks(pattern, dim0, dim1, t, width));
+    if (t > 1)  // convolutions: patches of a 3-wide grid (its last row short), channels permuted
+      for (auto [pw, ph] : {std::pair<int64_t, int64_t>{2, 2}, {1, 2}, {3, 2}, {2, 4}})
+        blockings.push_back(window_patch_blocks(pattern, dim0, dim1, t, 3, pw, ph));
+    for (const WindowBlocks& b : blockings) {
+      SCOPED_TRACE(what + ", block width " + std::to_string(b.width) + ", patch " + std::to_string(b.patch_w) + "x" +
+                   std::to_string(b.patch_h));
+      auto blocks = std::make_shared<const WindowBlocks>(b);
       const Results window = run(blocks);
       EXPECT_LT(relative_error(window.y, dense.y), 1e-5);
       EXPECT_LT(relative_error(window.gx, dense.gx), 1e-5);
