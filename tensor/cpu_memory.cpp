@@ -1,6 +1,8 @@
 // CPU backend: host memory (64-byte aligned, for vector loads), copies, fills and random streams.
 #include <malloc.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -52,14 +54,34 @@ void CpuBackend::arange(float* out, int64_t n, float start, float step) {
   for (int64_t i = 0; i < n; ++i) out[i] = start + (float)i * step;
 }
 
+// Both draws run block by block: one Philox block gives four consecutive elements (and one
+// logarithm and square root each lane pair's two normals), where uniform_at / normal_at, which
+// compute any single element, would recompute the block for each. The values are theirs exactly.
 void CpuBackend::rand_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset) {
+  const int64_t blocks = (n + 3) / 4;
 #pragma omp parallel for if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) out[i] = philox::uniform_at(seed, offset, i);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const philox::Block r = philox::philox4x32_10(offset + (uint64_t)b, seed);
+    const int64_t first = 4 * b, lanes = std::min<int64_t>(4, n - first);
+    for (int64_t lane = 0; lane < lanes; ++lane) out[first + lane] = philox::to_uniform(r.x[lane]);
+  }
 }
 
 void CpuBackend::rand_normal(float* out, int64_t n, uint64_t seed, uint64_t offset) {
+  const int64_t blocks = (n + 3) / 4;
 #pragma omp parallel for if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) out[i] = philox::normal_at(seed, offset, i);
+  for (int64_t b = 0; b < blocks; ++b) {
+    const philox::Block r = philox::philox4x32_10(offset + (uint64_t)b, seed);
+    float values[4];
+    for (int pair = 0; pair < 2; ++pair) {  // [Box–Muller] as in philox::normal_at
+      const float radius = philox::box_muller_radius(r.x[2 * pair]);
+      const float theta = philox::box_muller_angle(r.x[2 * pair + 1]);
+      values[2 * pair] = radius * cosf(theta);
+      values[2 * pair + 1] = radius * sinf(theta);
+    }
+    const int64_t first = 4 * b, lanes = std::min<int64_t>(4, n - first);
+    for (int64_t lane = 0; lane < lanes; ++lane) out[first + lane] = values[lane];
+  }
 }
 
 }  // namespace murine
