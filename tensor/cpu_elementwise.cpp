@@ -130,10 +130,21 @@ void CpuBackend::unary(UnaryOp op, float* out, const float* x, int64_t n, float 
 
 void CpuBackend::unary_backward(UnaryOp op, float* gx, const float* x, const float* y,
                                 const float* gy, int64_t n, float p0, float p1) {
+  // The op's derivative reads x, y or both; the loop is compiled once per case with the other
+  // operand a constant 0, so no load in it is conditional and it vectorises.
   dispatch(op, [&](auto k) {
+    auto loop = [&](auto x_at, auto y_at) {
 #pragma omp parallel for if (n > kParallelMin)
-    for (int64_t i = 0; i < n; ++i)
-      gx[i] = gy[i] * math::unary_derivative(k.value, x ? x[i] : 0.0f, y ? y[i] : 0.0f, p0, p1);
+      for (int64_t i = 0; i < n; ++i)
+        gx[i] = gy[i] * math::unary_derivative(k.value, x_at(i), y_at(i), p0, p1);
+    };
+    auto zero = [](int64_t) { return 0.0f; };
+    auto from_x = [x](int64_t i) { return x[i]; };
+    auto from_y = [y](int64_t i) { return y[i]; };
+    if (x && y) loop(from_x, from_y);
+    else if (x) loop(from_x, zero);
+    else if (y) loop(zero, from_y);
+    else loop(zero, zero);
   });
 }
 
