@@ -16,10 +16,13 @@ BUILD    ?= build
 OBJ      := $(BUILD)/obj
 
 # -fno-math-errno: sqrtf and friends never set errno (murine never reads it), so their loops vectorise;
+# -fno-trapping-math: murine never reads the floating-point exception flags, so g++ may evaluate both
+# sides of a select (x > 0 ? x : a·x, or a derivative's 1 : slope) and the loop becomes vector
+# compares and masks instead of a branch per element (leaky relu forward/backward ~10× faster);
 # -fvect-cost-model=dynamic: g++ 12's -O2 default ("very-cheap") refuses every loop that needs a runtime
-# alias check, which is every elementwise loop over two pointers. Neither changes a result (no
+# alias check, which is every elementwise loop over two pointers. None changes a result (no
 # reassociation: reductions stay in order).
-CXXFLAGS := -std=c++20 -O2 -g -fopenmp -fno-math-errno -fvect-cost-model=dynamic -Wall -Wextra -Wno-unused-parameter -I. -MMD -MP
+CXXFLAGS := -std=c++20 -O2 -g -fopenmp -fno-math-errno -fno-trapping-math -fvect-cost-model=dynamic -Wall -Wextra -Wno-unused-parameter -I. -MMD -MP
 LDFLAGS  := -fopenmp
 LDLIBS   := -lopenblas -lpthread -lz
 # sm_90 machine code plus compute_90 PTX, which newer GPUs JIT-compile.

@@ -1,7 +1,11 @@
 // CPU backend: elementwise maps (unary, binary with broadcast strides, where) and strided copies.
 // Broadcast operands are read through strides with 0 on broadcast dims, so nothing is materialised.
+#include <omp.h>
+
 #include <array>
+#include <cstring>
 #include <type_traits>
+#include <vector>
 
 #include "tensor/cpu_backend.h"
 #include "tensor/elementwise_math.h"
@@ -12,26 +16,83 @@ namespace {
 
 constexpr int64_t kParallelMin = 32768;  // below this many elements threads cost more than they save
 
-// Calls body(offsets, inner_strides, inner_len) once per row of `shape` (all axes but the last),
-// where offsets[k] is operand k's element offset at the row start. Rows run in parallel.
-template <size_t K, typename Body>
-void for_each_row(const Shape& shape, const std::array<const Shape*, K>& strides, Body body) {
-  int rank = (int)shape.size();
-  int64_t inner = rank ? shape[rank - 1] : 1;
-  int64_t rows = rank ? numel(shape) / (inner ? inner : 1) : 1;
-  if (inner == 0 || rows == 0) return;
-  std::array<int64_t, K> inner_strides{};
-  for (size_t k = 0; k < K; ++k) inner_strides[k] = rank ? (*strides[k])[rank - 1] : 0;
-#pragma omp parallel for if (rows * inner > kParallelMin)
-  for (int64_t r = 0; r < rows; ++r) {
-    std::array<int64_t, K> offsets{};
-    int64_t rem = r;
-    for (int d = rank - 2; d >= 0; --d) {
-      int64_t i = rem % shape[d];
-      rem /= shape[d];
-      for (size_t k = 0; k < K; ++k) offsets[k] += i * (*strides[k])[d];
+// An iteration space with its operands' strides, simplified without changing which element meets
+// which: axes of size 1 are dropped, and neighbouring axes that every operand steps through as one
+// (stride[d] = stride[d+1]·shape[d+1]) are merged, so a contiguous or broadcast block becomes one
+// long row instead of many short ones.
+template <size_t K>
+struct RowSpace {
+  Shape shape;
+  std::array<Shape, K> strides;
+};
+
+template <size_t K>
+RowSpace<K> simplify(const Shape& shape, const std::array<const Shape*, K>& strides) {
+  RowSpace<K> space;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) continue;
+    bool merges = !space.shape.empty();
+    for (size_t k = 0; k < K && merges; ++k)
+      merges = space.strides[k].back() == (*strides[k])[d] * shape[d];
+    if (merges) {
+      space.shape.back() *= shape[d];
+      for (size_t k = 0; k < K; ++k) space.strides[k].back() = (*strides[k])[d];
+    } else {
+      space.shape.push_back(shape[d]);
+      for (size_t k = 0; k < K; ++k) space.strides[k].push_back((*strides[k])[d]);
     }
-    body(offsets, inner_strides, inner);
+  }
+  return space;
+}
+
+// Calls body(offsets, inner_strides, inner_len) once per row of the simplified space (all axes but
+// the last), where offsets[k] is operand k's element offset at the row start. Rows are split into
+// one contiguous block per thread; within a block the offsets advance like an odometer, so only a
+// block's first row costs divisions.
+template <size_t K, typename Body>
+void for_each_row(const Shape& full_shape, const std::array<const Shape*, K>& full_strides, Body body) {
+  for (int64_t extent : full_shape)
+    if (extent == 0) return;
+  const RowSpace<K> space = simplify(full_shape, full_strides);
+  const Shape& shape = space.shape;
+  const int outer = (int)shape.size() - 1;  // axes above the row; -1 for a single element
+  const int64_t inner = outer >= 0 ? shape[outer] : 1;
+  int64_t rows = 1;
+  for (int d = 0; d < outer; ++d) rows *= shape[d];
+  std::array<int64_t, K> inner_strides{};
+  for (size_t k = 0; k < K; ++k) inner_strides[k] = outer >= 0 ? space.strides[k][outer] : 0;
+  if (rows == 1) {  // one long row: threads split the row itself
+#pragma omp parallel if (inner > kParallelMin)
+    {
+      const int threads = omp_get_num_threads(), thread = omp_get_thread_num();
+      const int64_t begin = inner * thread / threads, end = inner * (thread + 1) / threads;
+      std::array<int64_t, K> offsets{};
+      for (size_t k = 0; k < K; ++k) offsets[k] = begin * inner_strides[k];
+      if (end > begin) body(offsets, inner_strides, end - begin);
+    }
+    return;
+  }
+#pragma omp parallel if (rows * inner > kParallelMin)
+  {
+    const int threads = omp_get_num_threads(), thread = omp_get_thread_num();
+    const int64_t begin = rows * thread / threads, end = rows * (thread + 1) / threads;
+    std::array<int64_t, K> offsets{};
+    std::vector<int64_t> index(outer > 0 ? outer : 0);
+    int64_t rem = begin;
+    for (int d = outer - 1; d >= 0; --d) {
+      index[d] = rem % shape[d];
+      rem /= shape[d];
+      for (size_t k = 0; k < K; ++k) offsets[k] += index[d] * space.strides[k][d];
+    }
+    for (int64_t r = begin; r < end; ++r) {
+      body(offsets, inner_strides, inner);
+      for (int d = outer - 1; d >= 0; --d) {  // the next row: carry through the axes
+        for (size_t k = 0; k < K; ++k) offsets[k] += space.strides[k][d];
+        if (++index[d] < shape[d]) break;
+        for (size_t k = 0; k < K; ++k) offsets[k] -= shape[d] * space.strides[k][d];
+        index[d] = 0;
+      }
+    }
   }
 }
 
@@ -69,10 +130,21 @@ void CpuBackend::unary(UnaryOp op, float* out, const float* x, int64_t n, float 
 
 void CpuBackend::unary_backward(UnaryOp op, float* gx, const float* x, const float* y,
                                 const float* gy, int64_t n, float p0, float p1) {
+  // The op's derivative reads x, y or both; the loop is compiled once per case with the other
+  // operand a constant 0, so no load in it is conditional and it vectorises.
   dispatch(op, [&](auto k) {
+    auto loop = [&](auto x_at, auto y_at) {
 #pragma omp parallel for if (n > kParallelMin)
-    for (int64_t i = 0; i < n; ++i)
-      gx[i] = gy[i] * math::unary_derivative(k.value, x ? x[i] : 0.0f, y ? y[i] : 0.0f, p0, p1);
+      for (int64_t i = 0; i < n; ++i)
+        gx[i] = gy[i] * math::unary_derivative(k.value, x_at(i), y_at(i), p0, p1);
+    };
+    auto zero = [](int64_t) { return 0.0f; };
+    auto from_x = [x](int64_t i) { return x[i]; };
+    auto from_y = [y](int64_t i) { return y[i]; };
+    if (x && y) loop(from_x, from_y);
+    else if (x) loop(from_x, zero);
+    else if (y) loop(zero, from_y);
+    else loop(zero, zero);
   });
 }
 
@@ -121,10 +193,16 @@ void CpuBackend::strided_copy(float* dst, const Shape& dst_strides, const float*
                               const Shape& src_strides, const Shape& shape) {
   for_each_row<2>(shape, {&dst_strides, &src_strides},
                   [&](const std::array<int64_t, 2>& o, const std::array<int64_t, 2>& s, int64_t len) {
-                    float* pd = dst + o[0];
-                    const float* ps = src + o[1];
+                    float* __restrict pd = dst + o[0];
+                    const float* __restrict ps = src + o[1];
                     if (s[0] == 1 && s[1] == 1) {
-                      for (int64_t j = 0; j < len; ++j) pd[j] = ps[j];
+                      std::memcpy(pd, ps, (size_t)len * sizeof(float));
+                    } else if (s[0] == 1 && s[1] == 0) {  // a broadcast value along the row
+                      const float v = *ps;
+                      for (int64_t j = 0; j < len; ++j) pd[j] = v;
+                    } else if (s[0] == 1) {
+                      const int64_t step = s[1];
+                      for (int64_t j = 0; j < len; ++j) pd[j] = ps[j * step];
                     } else {
                       for (int64_t j = 0; j < len; ++j) pd[j * s[0]] = ps[j * s[1]];
                     }

@@ -54,15 +54,18 @@ MURINE_HD float uniform_at(uint64_t seed, uint64_t offset, int64_t i) {
   return to_uniform(b.x[i % 4]);
 }
 
+// [Box–Muller] a lane pair (bits1, bits2) gives the two normals r·cos θ and r·sin θ, with
+// r = √(−2 ln u1), u1 in (0, 1], and θ = 2π·u2, u2 in [0, 1).
+MURINE_HD float box_muller_radius(uint32_t bits1) { return sqrtf(-2.0f * logf(to_uniform_open0(bits1))); }
+MURINE_HD float box_muller_angle(uint32_t bits2) { return 6.283185307179586f * to_uniform(bits2); }
+
 // Element i of a normal draw: Box–Muller on the two lane pairs of block (offset + i/4);
 // lanes (0,1) give elements 4j, 4j+1 and lanes (2,3) give 4j+2, 4j+3.
 MURINE_HD float normal_at(uint64_t seed, uint64_t offset, int64_t i) {
   Block b = philox4x32_10(offset + (uint64_t)(i / 4), seed);
   int lane = (int)(i % 4), pair = lane / 2;
-  float u1 = to_uniform_open0(b.x[2 * pair]);
-  float u2 = to_uniform(b.x[2 * pair + 1]);
-  float r = sqrtf(-2.0f * logf(u1));
-  float theta = 6.283185307179586f * u2;
+  float r = box_muller_radius(b.x[2 * pair]);
+  float theta = box_muller_angle(b.x[2 * pair + 1]);
   return (lane % 2 == 0) ? r * cosf(theta) : r * sinf(theta);
 }
 

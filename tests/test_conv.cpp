@@ -180,6 +180,32 @@ TEST(Im2col, Col2imIsTheAdjoint) {
   }
 }
 
+// col2im adds each pixel's taps in (i, j) order onto what the image held, as this direct loop does,
+// so the phase-split strided path gives the same floats bit for bit (and the CUDA twin can match it).
+TEST(Im2col, Col2imAddsTapsInOrder) {
+  ConvArgs s2 = conv_options(2, 1), s3 = conv_options(3, 2, 2);
+  s3.stride_h = 1, s3.pad_right = 0;
+  struct Case { Shape image; int64_t kh, kw; ConvArgs opt; };
+  for (const Case& k : std::vector<Case>{{{2, 8, 9}, 4, 4, s2}, {{3, 7, 11}, 3, 3, s3}}) {
+    ConvGeometry g = geometry(k.image, k.kh, k.kw, k.opt);
+    const int64_t C = k.image[0], H = k.image[1], W = k.image[2], OH = g.out_h(), OW = g.out_w();
+    std::vector<float> c = random_values(C * k.kh * k.kw * OH * OW, 5);
+    std::vector<float> img = random_values(C * H * W, 6), expected = img;
+    for (int64_t ch = 0; ch < C; ++ch)
+      for (int64_t i = 0; i < k.kh; ++i)
+        for (int64_t j = 0; j < k.kw; ++j)
+          for (int64_t oy = 0; oy < OH; ++oy)
+            for (int64_t ox = 0; ox < OW; ++ox) {
+              int64_t iy = oy * g.stride_h - g.pad_top + i * g.dilation_h;
+              int64_t ix = ox * g.stride_w - g.pad_left + j * g.dilation_w;
+              if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                expected[(ch * H + iy) * W + ix] += c[(((ch * k.kh + i) * k.kw + j) * OH + oy) * OW + ox];
+            }
+    backend(Device::CPU).col2im_batch(g, 1, c.data(), img.data());
+    EXPECT_EQ(img, expected) << "image " << shape_str(k.image);
+  }
+}
+
 TEST(Im2col, Col2imAccumulates) {
   ConvGeometry g = geometry({2, 5, 5}, 3, 3, conv_options(1, 1));
   int64_t col_size = 2 * 9 * 25;
