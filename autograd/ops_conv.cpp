@@ -129,14 +129,25 @@ void channel_major_to_output(Backend& be, float* y, const float* out, const Tens
 
 // dW_g (rows, group_rows) += A_g (rows, B·P) · col_gᵀ (B·P, group_rows) for g < G: one chunk's
 // share of dW = Σ_n A[n] · col[n]ᵀ, both operands channel-major over the chunk's B images. The
-// first chunk writes dW (beta 0), later ones accumulate.
-void accumulate_weight_gradient(Backend& be, float* gw, const float* a, const float* col,
-                                int64_t rows, int64_t group_rows, int64_t BP, int64_t groups,
-                                bool first_chunk) {
+// first chunk writes dW (beta 0), later ones accumulate. The window-aware path accumulates the
+// blocks' part into `packed` instead (finish_weight_gradient unpacks it).
+void accumulate_weight_gradient(Backend& be, const WindowedGemm* windowed, Device device, Tensor& packed,
+                                float* gw, const float* a, const float* col, int64_t rows, int64_t group_rows,
+                                int64_t BP, int64_t groups, bool first_chunk) {
+  if (windowed) {
+    windowed->weight_gradient(device, a, col, BP, packed.data(), !first_chunk);
+    return;
+  }
   be.gemm(false, true, rows, group_rows, BP, 1.0f,
           a, BP, rows * BP,
           col, BP, group_rows * BP,
           first_chunk ? 0.0f : 1.0f, gw, group_rows, rows * group_rows, groups);
+}
+
+// After the last chunk: the window-aware path's packed dW into dW (0 outside the blocks).
+void finish_weight_gradient(const WindowedGemm* windowed, Device device, const Tensor& packed, Tensor& gw,
+                            int64_t batch) {
+  if (windowed && batch > 0) windowed->unpack_weight_gradient(device, packed.data(), gw.data());
 }
 
 // A 1x1 stride-1 unpadded convolution's column matrix is x[n] itself: no im2col is needed.
@@ -265,14 +276,11 @@ std::vector<Tensor> conv2d_backward(const Tensor& gy, const std::vector<bool>& n
       if (needs[1]) {
         be.im2col_batch(p.geom, B, x.data() + n0 * C * H * W, col.data());
         // dW_g (O/G, C/G·kh·kw) += dY_g (O/G, B·P) · col_gᵀ (B·P, C/G·kh·kw)
-        if (p.windowed)
-          p.windowed->weight_gradient(gy.device(), dy, col.data(), BP, packed.data(), n0 > 0);
-        else
-          accumulate_weight_gradient(be, gw.data(), dy, col.data(), p.group_out, p.group_rows, BP, G,
-                                     n0 == 0);
+        accumulate_weight_gradient(be, p.windowed.get(), gy.device(), packed, gw.data(), dy, col.data(),
+                                   p.group_out, p.group_rows, BP, G, n0 == 0);
       }
     }
-    if (needs[1] && p.windowed && N > 0) p.windowed->unpack_weight_gradient(gy.device(), packed.data(), gw.data());
+    if (needs[1]) finish_weight_gradient(p.windowed.get(), gy.device(), packed, gw, N);
   }
   if (needs[2]) gb = sum(gy, {0, 2, 3});
   return std::vector<Tensor>{gx, gw, gb};
@@ -421,14 +429,11 @@ std::vector<Tensor> conv_transpose2d_backward(const Tensor& gy, const std::vecto
       if (needs[1]) {
         const float* xs = channel_major(be, x_channels, x.data() + n0 * C * P, B, C, P);
         // dW_g (C/G, O/G·kh·kw) += x_g (C/G, B·P) · col_gᵀ (B·P, O/G·kh·kw)
-        if (p.windowed)
-          p.windowed->weight_gradient(gy.device(), xs, col.data(), BP, packed.data(), n0 > 0);
-        else
-          accumulate_weight_gradient(be, gw.data(), xs, col.data(), p.group_in, p.group_rows, BP, G,
-                                     n0 == 0);
+        accumulate_weight_gradient(be, p.windowed.get(), gy.device(), packed, gw.data(), xs, col.data(),
+                                   p.group_in, p.group_rows, BP, G, n0 == 0);
       }
     }
-    if (needs[1] && p.windowed && N > 0) p.windowed->unpack_weight_gradient(gy.device(), packed.data(), gw.data());
+    if (needs[1]) finish_weight_gradient(p.windowed.get(), gy.device(), packed, gw, N);
   }
   if (needs[2]) gb = sum(gy, {0, 2, 3});
   return std::vector<Tensor>{gx, gw, gb};
