@@ -144,6 +144,21 @@ void accumulate_weight_gradient(Backend& be, const WindowedGemm* windowed, Devic
           first_chunk ? 0.0f : 1.0f, gw, group_rows, rows * group_rows, groups);
 }
 
+// col_g (G·group_rows, BP) = W_gᵀ · Y_g (group_k, BP) for g < G (conv2d's dcol, conv_transpose2d's
+// forward): the dense GEMMs, or the window-aware ones from the packed weight blocks.
+void columns_product(Backend& be, const WindowedGemm* windowed, Device device, const Tensor& packed_weight,
+                     const Tensor& weight, const float* y, int64_t BP, int64_t group_k, int64_t group_rows,
+                     int64_t groups, float* col) {
+  if (windowed) {
+    windowed->columns_out(device, packed_weight.data(), y, BP, col);
+    return;
+  }
+  be.gemm(true, false, group_rows, BP, group_k, 1.0f,
+          weight.data(), group_rows, group_k * group_rows,
+          y, BP, group_k * BP,
+          0.0f, col, BP, group_rows * BP, groups);
+}
+
 // After the last chunk: the window-aware path's packed dW into dW (0 outside the blocks).
 void finish_weight_gradient(const WindowedGemm* windowed, Device device, const Tensor& packed, Tensor& gw,
                             int64_t batch) {
@@ -264,13 +279,8 @@ std::vector<Tensor> conv2d_backward(const Tensor& gy, const std::vector<bool>& n
       const float* dy = channel_major(be, gy_channels, gy.data() + n0 * O * P, B, O, P);
       if (lower_dx) {
         // dcol_g (C/G·kh·kw, B·P) = W_gᵀ · dY_g (O/G, B·P); then dx[n] += col2im(dcol), n in chunk
-        if (p.windowed)
-          p.windowed->columns_out(gy.device(), p.packed_weight.data(), dy, BP, col.data());
-        else
-          be.gemm(true, false, p.group_rows, BP, p.group_out, 1.0f,
-                  weight.data(), p.group_rows, p.group_out * p.group_rows,
-                  dy, BP, p.group_out * BP,
-                  0.0f, col.data(), BP, p.group_rows * BP, G);
+        columns_product(be, p.windowed.get(), gy.device(), p.packed_weight, weight, dy, BP, p.group_out,
+                        p.group_rows, G, col.data());
         be.col2im_batch(p.geom, B, col.data(), gx.data() + n0 * C * H * W);
       }
       if (needs[1]) {
@@ -374,13 +384,8 @@ void conv_transpose2d_forward(Tensor& y, const Tensor& x, const Tensor& weight, 
     const int64_t B = std::min(p.chunk, N - n0), BP = B * P;
     const float* xs = channel_major(be, x_channels, x.data() + n0 * C * P, B, C, P);
     // col_g (O/G·kh·kw, B·P) = W_gᵀ · x_g (C/G, B·P), for g < G; then y[n] += col2im(col), n in chunk
-    if (p.windowed)
-      p.windowed->columns_out(x.device(), p.packed_weight.data(), xs, BP, col.data());
-    else
-      be.gemm(true, false, p.group_rows, BP, p.group_in, 1.0f,
-              weight.data(), p.group_rows, p.group_in * p.group_rows,
-              xs, BP, p.group_in * BP,
-              0.0f, col.data(), BP, p.group_rows * BP, G);
+    columns_product(be, p.windowed.get(), x.device(), p.packed_weight, weight, xs, BP, p.group_in, p.group_rows, G,
+                    col.data());
     be.col2im_batch(p.geom, B, col.data(), y.data() + n0 * O * p.OP);
   }
 }
