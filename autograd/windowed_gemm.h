@@ -42,6 +42,9 @@ class WindowedGemm {
   // dA (dim0, dim1·taps) = the packed gradient where the blocks are, 0 elsewhere.
   void unpack_weight_gradient(Device device, const float* packed, float* da) const;
   int64_t packed_size() const { return packed_size_; }
+  // The threads one product over n columns (or batch rows) runs on: on the CPU the OpenMP threads
+  // when its multiply-adds are worth sharing, else 1 (see windowed_gemm.cpp).
+  int threads(Device device, int64_t n) const;
 
   // Dense (one group, taps 1), batch-major as linear stores them: x (m, dim1), y (m, dim0), W (dim0, dim1).
   // y += x · Wᵀ;  dx = dy · W (dx written whole);  dW = dyᵀ · x inside the blocks (dW zeroed by the caller).
@@ -64,11 +67,13 @@ class WindowedGemm {
   };
   int64_t dim0_, dim1_, taps_, groups_;
   int64_t max_rows_ = 0, max_depth_ = 0;
+  int64_t window_macs_ = 0;  // multiply-adds per column (or batch row) over all parts
   int64_t packed_size_ = 0;
   bool permuted_ = false;  // the blocks see the dim1 channels in WindowBlocks::order
   std::vector<Part> parts_;
 
   int64_t lda() const { return dim1_ * taps_; }
+
   // The column-side row where part p's block starts.
   int64_t column_row(const Part& p) const { return (p.group * dim1_ + p.col_begin) * taps_; }
   // The rows-side matrix's rows of part p gathered into dst (rows, n).

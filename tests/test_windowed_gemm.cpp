@@ -3,6 +3,7 @@
 // shapes — the same forward and gradients as the dense products of W ⊙ window (relative error under
 // 1e-5), with dW exactly 0 outside the window.
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +14,7 @@
 
 #include "autograd/ops.h"
 #include "autograd/window_blocks.h"
+#include "autograd/windowed_gemm.h"
 #include "layers/conv2d.h"
 #include "layers/conv2d_transpose.h"
 #include "layers/dense.h"
@@ -258,6 +260,47 @@ TEST(WindowedGemm, TransposedConvolutionsMatchTheDenseProducts) {
   expect_same_both_ways("mConv2DTranspose kernel",
                         conv_transpose_layer(9, 11, 3, 2, 1, 1, {.form = "kernel", .param_reduction = 0.5, .seed = 4}),
                         {5, 9, 4, 4});
+}
+
+// Products large enough to share their blocks among threads (autograd/windowed_gemm.cpp) give the
+// dense results at 1, 2 and 3 threads (3: an uneven split on this machine's cores).
+TEST(WindowedGemm, ThreadsShareTheBlocksOfLargeProducts) {
+  const int saved = omp_get_max_threads();
+  struct Case {
+    std::string what;
+    std::function<std::shared_ptr<KernelLayer>()> make;
+    Shape x;
+    int64_t columns;  // of the layer's products: batch·positions (convolutions), batch rows (Dense)
+  };
+  const std::vector<Case> cases = {
+      {"mConv2DTranspose 128->64 k4", conv_transpose_layer(128, 64, 4, 2, 1, 1, two_d(0.4, 64, 128)), {8, 128, 4, 4},
+       8 * 4 * 4},
+      {"mConv2D 64->48 k3", conv_layer(false, 64, 48, 3, 1, 1, 1, two_d(0.4, 64, 48)), {8, 64, 8, 8}, 8 * 8 * 8},
+      {"SzDense 512->256 p=0.6", dense_layer(true, 512, 256, {.param_reduction = 0.6}), {160, 512}, 160},
+  };
+  for (const Case& c : cases) {
+    const std::shared_ptr<KernelLayer> layer = c.make();
+    std::shared_ptr<const WindowBlocks> blocks;
+    {
+      PathScope scope(WindowPath::Window);
+      blocks = layer->masked_kernel()->blocks(Device::CPU);
+    }
+    ASSERT_TRUE(blocks) << c.what << ": the layer plans no window-aware path";
+    omp_set_num_threads(2);
+    EXPECT_EQ(WindowedGemm(*blocks, 1).threads(Device::CPU, c.columns), 2) << c.what << ": too small to share";
+    EXPECT_EQ(WindowedGemm(*blocks, 1).threads(Device::CUDA, c.columns), 1) << c.what;
+    omp_set_num_threads(1);
+    const Results dense = run_layer(c.make, c.x, WindowPath::Dense);
+    for (int threads : {1, 2, 3}) {
+      SCOPED_TRACE(c.what + ", " + std::to_string(threads) + " threads");
+      omp_set_num_threads(threads);
+      const Results window = run_layer(c.make, c.x, WindowPath::Window);
+      EXPECT_LT(relative_error(window.y, dense.y), 1e-5) << "forward";
+      EXPECT_LT(relative_error(window.gx, dense.gx), 1e-5) << "dx";
+      EXPECT_LT(relative_error(window.gw, dense.gw), 1e-5) << "dW";
+    }
+  }
+  omp_set_num_threads(saved);
 }
 
 // The ops themselves, for every block width (one run, several, empty blocks) against the dense ones,
