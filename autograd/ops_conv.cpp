@@ -98,7 +98,11 @@ void init_with_bias(Backend& be, Tensor& y, const Tensor& bias, int64_t batch, i
 }
 
 // The most bytes one chunk's column matrix may take; the batch is lowered in chunks that fit.
-std::atomic<int64_t> g_conv_column_budget_bytes{int64_t(256) << 20};
+// 32 MiB keeps a chunk's GEMM thousands of columns wide while the column matrix, its reorders and
+// the chunk's output stay small: against 256 MiB it cut the peak memory of a training step by
+// 220 MB (dcgan_keras b32 64²) and 540 MB (the DDIM at the paper's widths, b8) at no cost in time
+// (bench/NOTES.md).
+std::atomic<int64_t> g_conv_column_budget_bytes{int64_t(32) << 20};
 
 // How many images one chunk lowers: as many as fit (rows, images·positions) in the budget, at least
 // one, at most the batch.

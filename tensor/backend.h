@@ -165,7 +165,7 @@ class Backend {
   virtual void synchronize() {}
 };
 
-// The most bytes conv2d / conv_transpose2d give one column matrix (default 256 MiB): they lower the
+// The most bytes conv2d / conv_transpose2d give one column matrix (default 32 MiB): they lower the
 // batch in chunks of as many images as fit, at least one. Tests lower it to exercise the chunking.
 int64_t conv_column_budget_bytes();
 void set_conv_column_budget_bytes(int64_t bytes);
