@@ -1,7 +1,7 @@
 // Every tensor op murine has, forward and backward. Each op checks its arguments (errors name the
 // op, the argument and the shapes), runs its forward on the input's backend, and records the
 // backward beside it (autograd/node.h). Files: ops_elementwise.cpp, ops_activation.cpp,
-// ops_reduce.cpp, ops_shape.cpp, ops_matmul.cpp, ops_conv.cpp, ops_pool.cpp, factories.cpp.
+// ops_reduce.cpp, ops_shape.cpp, ops_matmul.cpp, ops_conv.cpp, ops_pool.cpp, ops_norm.cpp, factories.cpp.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -151,5 +151,13 @@ struct PoolArgs {
 // x (N, C, H, W) → (N, C, OH, OW), OH = ⌊(H + pad_top + pad_bottom − kernel_h)/stride_h⌋ + 1 (OW
 // likewise). The gradient goes to each window's maximum, the first in row-major window order on ties.
 Tensor max_pool2d(const Tensor& x, const PoolArgs& args);
+
+// ---- normalisation with its own backward (ops_norm.cpp) ----
+// PyTorch's F.group_norm: x (N, C, …) with C split into `groups` groups of C/groups consecutive
+// channels, each sample normalised with its group's mean and biased variance (over the group's channels
+// and every position), then y = x̂·γ_c + β_c. weight (γ), bias (β): (C) or undefined (1 and 0).
+// One op, forward and backward each one pass over x (the composed ops took about eight each).
+Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias,
+                  float epsilon);
 
 }  // namespace murine

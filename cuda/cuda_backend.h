@@ -12,6 +12,7 @@
 //   cuda_gemm.cu     gemm
 //   cuda_im2col.cu   im2col_batch, col2im_batch
 //   cuda_pool.cu     max_pool2d_forward, max_pool2d_backward
+//   cuda_norm.cu     group_norm_forward, group_norm_backward
 // Helpers for the kernels: launch.h (grid-stride geometry), strided_index.h (shapes and strides
 // passed by value), block_reduce.h (deterministic in-block reduction).
 //
@@ -63,6 +64,11 @@ class CudaBackend final : public Backend {
                           float* argmax) override;
   void max_pool2d_backward(const PoolGeometry& g, int64_t planes, const float* gy,
                            const float* argmax, float* gx) override;
+  void group_norm_forward(const GroupNormGeometry& g, const float* x, const float* gamma, const float* beta,
+                          float epsilon, float* y, float* mean, float* rstd) override;
+  void group_norm_backward(const GroupNormGeometry& g, const float* dy, const float* x, const float* mean,
+                           const float* rstd, const float* gamma, float* dx, float* dgamma,
+                           float* dbeta) override;
 
   void synchronize() override;
 };

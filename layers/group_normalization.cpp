@@ -1,5 +1,5 @@
-// GroupNormalization: per-sample, per-group statistics; composed of tensor ops, so autograd carries
-// the gradient through the group mean and variance.
+// GroupNormalization: per-sample, per-group statistics, through the group_norm op (its forward and
+// backward are one pass each, autograd/ops_norm.cpp).
 #include "layers/group_normalization.h"
 
 #include "tensor/error.h"
@@ -41,7 +41,7 @@ void GroupNormalization::build(int64_t in_channels) {
     bias = register_parameter("bias", initialize(options_.beta_initializer, {in_channels}, gen, device()));
 }
 
-// x (N, C, …) is viewed as (N, G, C/G·H·W); the statistics are (N, G, 1); γ, β are (C), broadcast as (1, C, 1, …).
+// x (N, C, …) → y of x's shape; the statistics are (N, G); γ, β are (C).
 Tensor GroupNormalization::forward(const Tensor& x) {
   const std::string layer = type_name();
   MURINE_CHECK(x.rank() >= 2, layer << ": expects input (N, C, H, W), got " << shape_str(x.shape()));
@@ -54,22 +54,10 @@ Tensor GroupNormalization::forward(const Tensor& x) {
   const int64_t channels = options_.in_channels, groups = options_.groups;
   MURINE_CHECK(x.shape()[1] == channels, layer << ": input " << shape_str(x.shape()) << " has " << x.shape()[1]
                                                << " channels but the layer was built for " << channels);
-  const int64_t batch = x.shape()[0];
   MURINE_CHECK(x.numel() > 0, layer << ": input " << shape_str(x.shape()) << " is empty");
-  const int64_t group_size = x.numel() / (batch * groups);  // (C/G)·H·W
-
-  // [group norm] μ_ng = mean of x over group g of sample n (its C/G channels × H × W), σ²_ng the biased
-  // variance there;  y = γ_c·(x − μ_ng)/√(σ²_ng + ε) + β_c
-  Tensor grouped = reshape(x, {batch, groups, group_size});
-  Tensor centered = sub(grouped, mean(grouped, {2}, /*keepdim=*/true));
-  Tensor variance = mean(mul(centered, centered), {2}, /*keepdim=*/true);
-  Tensor normalized = reshape(mul(centered, 1.0f / sqrt(add(variance, (float)options_.epsilon))), x.shape());
-
-  Shape per_channel(x.rank(), 1);  // (1, C, 1, …)
-  per_channel[1] = channels;
-  if (options_.scale) normalized = mul(normalized, reshape(weight, per_channel));
-  if (options_.center) normalized = add(normalized, reshape(bias, per_channel));
-  return normalized;
+  // μ_ng, σ²_ng over group g of sample n (its C/G channels × H × W), y = γ_c·(x − μ_ng)/√(σ²_ng + ε) + β_c:
+  // one op with its own backward (autograd/ops_norm.cpp)
+  return group_norm(x, groups, weight, bias, (float)options_.epsilon);
 }
 
 }  // namespace murine

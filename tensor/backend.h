@@ -1,5 +1,5 @@
 // The primitive list every backend exports under the same names: memory, fills, random streams,
-// elementwise maps, row reductions, softmax, GEMM, im2col/col2im, max pooling. The front-end ops (ops_*.cpp)
+// elementwise maps, row reductions, softmax, GEMM, im2col/col2im, max pooling, group normalisation. The front-end ops (ops_*.cpp)
 // check shapes and record autograd nodes, then call these on raw device pointers. Every primitive
 // is pure virtual, so a backend that lacks one does not compile: the CPU backend
 // (tensor/cpu_backend.h) and the CUDA backend (cuda/cuda_backend.h) implement the same list.
@@ -93,6 +93,15 @@ struct PoolGeometry {
   int64_t out_h, out_w;
 };
 
+// One group normalisation's layout: x (batch, channels, positions) row-major, the channels split into
+// `groups` groups of channels/groups consecutive channels, so group g of sample n is one contiguous
+// block of (channels/groups)·positions values. The statistics are (batch, groups).
+struct GroupNormGeometry {
+  int64_t batch, channels, positions, groups;
+  int64_t channels_per_group() const { return channels / groups; }
+  int64_t group_size() const { return channels / groups * positions; }
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -159,6 +168,18 @@ class Backend {
   // (accumulates into gx, which the caller has cleared).
   virtual void max_pool2d_backward(const PoolGeometry& g, int64_t planes, const float* gy,
                                    const float* argmax, float* gx) = 0;
+
+  // Group normalisation (GroupNormGeometry): mean[n, g] and rstd[n, g] = 1/√(σ²[n, g] + ε) over the
+  // group's values (σ² biased), y = (x − mean)·rstd·γ[c] + β[c]. gamma and beta (channels) may be
+  // null (γ = 1, β = 0). y, x (batch, channels, positions); mean, rstd (batch, groups).
+  virtual void group_norm_forward(const GroupNormGeometry& g, const float* x, const float* gamma,
+                                  const float* beta, float epsilon, float* y, float* mean,
+                                  float* rstd) = 0;
+  // Its adjoint, from the forward's mean and rstd: dx (batch, channels, positions), dgamma and dbeta
+  // (channels), each written (not accumulated) and each skipped when null; gamma may be null (γ = 1).
+  virtual void group_norm_backward(const GroupNormGeometry& g, const float* dy, const float* x,
+                                   const float* mean, const float* rstd, const float* gamma,
+                                   float* dx, float* dgamma, float* dbeta) = 0;
 
   // Blocks until queued work on this device is done. The default is the CPU's: its primitives
   // return when their work is done, so there is nothing to wait for.

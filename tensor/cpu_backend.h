@@ -1,6 +1,7 @@
 // The CPU backend: the readable oracle every other backend is checked against. OpenBLAS (its
 // OpenMP build) for GEMM, OpenMP over the big loops. Definitions are split by concept:
-// cpu_memory.cpp, cpu_elementwise.cpp, cpu_reduce.cpp, cpu_gemm.cpp, cpu_im2col.cpp, cpu_pool.cpp.
+// cpu_memory.cpp, cpu_elementwise.cpp, cpu_reduce.cpp, cpu_gemm.cpp, cpu_im2col.cpp, cpu_pool.cpp,
+// cpu_norm.cpp.
 #pragma once
 #include "tensor/backend.h"
 
@@ -46,6 +47,11 @@ class CpuBackend final : public Backend {
                           float* argmax) override;
   void max_pool2d_backward(const PoolGeometry& g, int64_t planes, const float* gy,
                            const float* argmax, float* gx) override;
+  void group_norm_forward(const GroupNormGeometry& g, const float* x, const float* gamma, const float* beta,
+                          float epsilon, float* y, float* mean, float* rstd) override;
+  void group_norm_backward(const GroupNormGeometry& g, const float* dy, const float* x, const float* mean,
+                           const float* rstd, const float* gamma, float* dx, float* dgamma,
+                           float* dbeta) override;
 };
 
 }  // namespace murine

@@ -2,7 +2,7 @@
 // caching allocator's block reuse; every primitive called directly (unary and its backward for
 // every UnaryOp, binary for every BinaryOp with general strides, where, strided_copy, reduce_rows,
 // softmax, im2col_batch/col2im_batch); then the front-end ops built on them, forward and backward
-// through autograd (unary and broadcast binary ops, reductions, softmax, permute / slice / concat /
+// through autograd (unary and broadcast binary ops, reductions, softmax, group_norm, permute / slice / concat /
 // pad, matmul, conv2d and conv_transpose2d with stride, padding, groups, dilation and chunked
 // batches), the in-place updates and optimizers of the training loop, and whole training steps of
 // the three models (every layer they use) on both devices. Each result is compared with a
@@ -787,6 +787,32 @@ TEST(CudaOps, SoftmaxAndLogSoftmaxGradientsMatchCpu) {
     compare_devices("log_softmax" + where, {x},
                     [&](const std::vector<Tensor>& in) { return log_softmax(in[0], c.axis); }, kUlps,
                     kSums);
+  }
+}
+
+// The fused group_norm (cuda/cuda_norm.cu, owed its first GPU run) against the CPU's, forward and
+// the three gradients: one group, one group per channel, a single position, batch 1, a long group that
+// makes each block loop, and the optional γ, β left out.
+TEST(CudaOps, GroupNormAndGradientsMatchCpu) {
+  SKIP_WITHOUT_CUDA();
+  Generator gen(106);
+  struct GroupNormCase {
+    Shape shape;
+    int64_t groups;
+  };
+  const std::vector<GroupNormCase> cases = {{{2, 6, 4, 5}, 3}, {{3, 8, 2, 2}, 1}, {{2, 8, 3, 3}, 8},
+                                            {{4, 6, 1, 1}, 2}, {{1, 4, 7, 3}, 2}, {{2, 64, 32, 32}, 8}};
+  for (const GroupNormCase& c : cases) {
+    const int64_t C = c.shape[1];
+    Tensor x = randn(c.shape, gen) * 3.0f + 1.0f;
+    Tensor weight = randn({C}, gen), bias = randn({C}, gen);
+    const std::string where = " " + shape_str(c.shape) + " groups " + std::to_string(c.groups);
+    compare_devices("group_norm" + where, {x, weight, bias},
+                    [&](const std::vector<Tensor>& in) { return group_norm(in[0], c.groups, in[1], in[2], 1e-5f); },
+                    kSums, kSums);
+    compare_devices("group_norm without γ, β" + where, {x},
+                    [&](const std::vector<Tensor>& in) { return group_norm(in[0], c.groups, Tensor(), Tensor(), 1e-3f); },
+                    kSums, kSums);
   }
 }
 
