@@ -27,8 +27,9 @@ inline bool beats(float candidate, float best) {
 }
 
 // The common 2×2 stride-2 unpadded pooling whose windows all lie inside the plane (Keras "valid",
-// PyTorch without ceil_mode): the four cells in row-major window order, compared without branches
-// so the loop over ox vectorises. Same maximum, same argmax as the general loop.
+// PyTorch without ceil_mode): the four cells in row-major window order, compared with selects that
+// g++ vectorises over ox (the general loop's branches mispredict on every other cell). Same maximum,
+// same argmax as the general loop.
 bool is_inner_2x2(const PoolGeometry& g) {
   return g.kernel_h == 2 && g.kernel_w == 2 && g.stride_h == 2 && g.stride_w == 2 && g.pad_top == 0 &&
          g.pad_left == 0 && 2 * g.out_h <= g.height && 2 * g.out_w <= g.width;
@@ -40,18 +41,22 @@ void max_pool_plane_2x2(const PoolGeometry& g, const float* plane, float* out, f
     const float* __restrict bottom = top + W;
     float* __restrict y = out + oy * g.out_w;
     float* __restrict argmax = index + oy * g.out_w;
-    for (int64_t ox = 0; ox < g.out_w; ++ox) {
-      float best = top[2 * ox];
-      int64_t offset = 0;  // of the winner from the window's first cell
-      const float candidates[3] = {top[2 * ox + 1], bottom[2 * ox], bottom[2 * ox + 1]};
-      const int64_t offsets[3] = {1, W, W + 1};
-      for (int k = 0; k < 3; ++k) {
-        const bool take = beats(candidates[k], best);
-        best = take ? candidates[k] : best;
-        offset = take ? offsets[k] : offset;
-      }
+    const float first = (float)(2 * oy * W);  // the index of the row's first window's first cell
+    const int out_w = (int)g.out_w;  // int: SSE2 converts 32-bit integers to float, so this loop vectorises
+    for (int ox = 0; ox < out_w; ++ox) {
+      const float a = top[2 * ox], b = top[2 * ox + 1], c = bottom[2 * ox], d = bottom[2 * ox + 1];
+      float best = a, offset = 0.0f;  // the winner's offset from the window's first cell
+      const bool take_b = beats(b, best);
+      best = take_b ? b : best;
+      offset = take_b ? 1.0f : offset;
+      const bool take_c = beats(c, best);
+      best = take_c ? c : best;
+      offset = take_c ? (float)W : offset;
+      const bool take_d = beats(d, best);
+      best = take_d ? d : best;
+      offset = take_d ? (float)(W + 1) : offset;
       y[ox] = best;
-      argmax[ox] = (float)(2 * oy * W + 2 * ox + offset);
+      argmax[ox] = first + (float)(2 * ox) + offset;  // exact: the op keeps indices below 2^24
     }
   }
 }
