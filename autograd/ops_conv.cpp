@@ -308,8 +308,14 @@ std::vector<Tensor> conv2d_backward(const Tensor& gy, const std::vector<bool>& n
       }
     }
     if (needs[1]) finish_weight_gradient(p.windowed.get(), gy.device(), packed, gw, N);
+    if (needs[2] && p.chunk >= N && gy_channels.defined()) {
+      // db[o] = Σ_(n,p) dY[o, (n, p)]: the rows of the channel-major dY of the whole batch, which is
+      // the permuted copy sum(dY, {0, 2, 3}) would make, reduced by the same call (same values)
+      gb = Tensor::empty({O}, gy.device());
+      be.reduce_rows(ReduceOp::Sum, gb.data(), gy_channels.data(), O, N * P);
+    }
   }
-  if (needs[2]) gb = sum(gy, {0, 2, 3});
+  if (needs[2] && !gb.defined()) gb = sum(gy, {0, 2, 3});
   return std::vector<Tensor>{gx, gw, gb};
 }
 
