@@ -4,6 +4,7 @@
 // numbers are the reference cases (tests/reference/torch/maxpool2d_*, keras/maxpooling2d_*).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "autograd/ops.h"
@@ -96,6 +97,38 @@ TEST(MaxPooling2D, TiesSendTheGradientToTheFirstCellInRowMajorOrder) {
   z.requires_grad_();
   MaxPooling2D()(z).backward(ones({1, 1, 1, 1}));
   EXPECT_EQ(z.grad().to_vector(), (std::vector<float>{0, 1, 0, 0}));
+}
+
+// The 2×2 stride-2 pooling has its own CPU loop (tensor/cpu_pool.cpp): the same maximum and the same
+// winner as the rule "first maximum in row-major window order, a NaN wins", checked against that rule
+// written out here, on planes with many ties, NaNs and odd sizes (the last row and column unused).
+TEST(MaxPooling2D, TwoByTwoFastPathKeepsTheTieAndNaNRules) {
+  const int64_t N = 2, C = 3, H = 7, W = 9, OH = H / 2, OW = W / 2;
+  std::vector<float> v((size_t)(N * C * H * W));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = (float)((i * 7919) % 5);  // values 0..4: many ties
+  for (size_t i = 0; i < v.size(); i += 23) v[i] = std::nanf("");
+  Tensor x = from_vector(v, {N, C, H, W});
+  x.requires_grad_();
+  Tensor y = MaxPooling2D()(x);
+  y.backward(ones_like(y));
+  const std::vector<float> got = y.to_vector(), grad = x.grad().to_vector();
+  std::vector<float> want_grad(v.size(), 0.0f);
+  for (int64_t p = 0; p < N * C; ++p)
+    for (int64_t oy = 0; oy < OH; ++oy)
+      for (int64_t ox = 0; ox < OW; ++ox) {
+        int64_t best = p * H * W + 2 * oy * W + 2 * ox;
+        for (int64_t cell : {best + 1, best + W, best + W + 1}) {
+          const float c = v[(size_t)cell], b = v[(size_t)best];
+          if (c > b || (std::isnan(c) && !std::isnan(b))) best = cell;
+        }
+        const float out = got[(size_t)((p * OH + oy) * OW + ox)];
+        if (std::isnan(v[(size_t)best]))
+          EXPECT_TRUE(std::isnan(out));
+        else
+          EXPECT_EQ(out, v[(size_t)best]);
+        want_grad[(size_t)best] += 1.0f;
+      }
+  EXPECT_EQ(grad, want_grad);
 }
 
 TEST(MaxPooling2D, OverlappingWindowsAccumulateGradient) {
