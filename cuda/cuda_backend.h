@@ -12,6 +12,7 @@
 //   cuda_gemm.cu     gemm
 //   cuda_im2col.cu   im2col_batch, col2im_batch
 //   cuda_pool.cu     max_pool2d_forward, max_pool2d_backward
+//   cuda_optimizer.cu optimizer_update
 // Helpers for the kernels: launch.h (grid-stride geometry), strided_index.h (shapes and strides
 // passed by value), block_reduce.h (deterministic in-block reduction).
 //
@@ -36,6 +37,7 @@ class CudaBackend final : public Backend {
   void fill(float* out, int64_t n, float value) override;
   void arange(float* out, int64_t n, float start, float step) override;
   void rand_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset) override;
+  void dropout_mask(float* out, int64_t n, float rate, float scale, uint64_t seed, uint64_t offset) override;
   void rand_normal(float* out, int64_t n, uint64_t seed, uint64_t offset) override;
 
   void unary(UnaryOp op, float* out, const float* x, int64_t n, float p0, float p1) override;
@@ -63,6 +65,8 @@ class CudaBackend final : public Backend {
                           float* argmax) override;
   void max_pool2d_backward(const PoolGeometry& g, int64_t planes, const float* gy,
                            const float* argmax, float* gx) override;
+  void optimizer_update(OptimizerUpdate update, const OptimizerScalars& s, float* param, const float* grad,
+                        float* slot_a, float* slot_b, int64_t n) override;
 
   void synchronize() override;
 };
