@@ -13,6 +13,7 @@
 //   cuda_im2col.cu   im2col_batch, col2im_batch
 //   cuda_pool.cu     max_pool2d_forward, max_pool2d_backward
 //   cuda_norm.cu     group_norm_forward, group_norm_backward
+//   cuda_optimizer.cu optimizer_update
 // Helpers for the kernels: launch.h (grid-stride geometry), strided_index.h (shapes and strides
 // passed by value), block_reduce.h (deterministic in-block reduction).
 //
@@ -37,6 +38,7 @@ class CudaBackend final : public Backend {
   void fill(float* out, int64_t n, float value) override;
   void arange(float* out, int64_t n, float start, float step) override;
   void rand_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset) override;
+  void dropout_mask(float* out, int64_t n, float rate, float scale, uint64_t seed, uint64_t offset) override;
   void rand_normal(float* out, int64_t n, uint64_t seed, uint64_t offset) override;
 
   void unary(UnaryOp op, float* out, const float* x, int64_t n, float p0, float p1) override;
@@ -69,6 +71,8 @@ class CudaBackend final : public Backend {
   void group_norm_backward(const GroupNormGeometry& g, const float* dy, const float* x, const float* mean,
                            const float* rstd, const float* gamma, float* dx, float* dgamma,
                            float* dbeta) override;
+  void optimizer_update(OptimizerUpdate update, const OptimizerScalars& s, float* param, const float* grad,
+                        float* slot_a, float* slot_b, int64_t n) override;
 
   void synchronize() override;
 };

@@ -49,6 +49,12 @@ __global__ void rand_uniform_kernel(float* out, int64_t n, uint64_t seed, uint64
   for (int64_t i = first_index(); i < n; i += grid_stride()) out[i] = philox::uniform_at(seed, offset, i);
 }
 
+// Dropout's mask: element i is scale where philox::uniform_at(seed, offset, i) ≥ rate, else 0 (the CPU's).
+__global__ void dropout_mask_kernel(float* out, int64_t n, float rate, float scale, uint64_t seed, uint64_t offset) {
+  for (int64_t i = first_index(); i < n; i += grid_stride())
+    out[i] = philox::uniform_at(seed, offset, i) >= rate ? scale : 0.0f;
+}
+
 // Element i is philox::normal_at(seed, offset, i). The bits are the CPU's; the Box–Muller
 // logf/sqrtf/cosf/sinf are CUDA's, which may differ from glibc's in the last place.
 __global__ void rand_normal_kernel(float* out, int64_t n, uint64_t seed, uint64_t offset) {
@@ -72,6 +78,12 @@ void CudaBackend::arange(float* out, int64_t n, float start, float step) {
 void CudaBackend::rand_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset) {
   if (n == 0) return;
   rand_uniform_kernel<<<blocks_for(n), kThreadsPerBlock>>>(out, n, seed, offset);
+  CUDA_CHECK_LAUNCH();
+}
+
+void CudaBackend::dropout_mask(float* out, int64_t n, float rate, float scale, uint64_t seed, uint64_t offset) {
+  if (n == 0) return;
+  dropout_mask_kernel<<<blocks_for(n), kThreadsPerBlock>>>(out, n, rate, scale, seed, offset);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "autograd/ops.h"
+#include "tensor/backend.h"
 #include "tensor/error.h"
 #include "tensor/philox.h"
 
@@ -26,8 +28,11 @@ Dropout::Dropout(DropoutOptions options) : options_(options) {
 Tensor Dropout::forward(const Tensor& x) {
   if (!training() || options_.rate == 0) return x;
   const float p = (float)options_.rate;
-  Tensor u = rand(x.shape(), generator_, x.device());
-  Tensor scaled_mask = mul(ge(u, scalar(p, x.device())), 1.0f / (1.0f - p));  // m / (1 − p), no graph
+  // m / (1 − p) in one pass from the numbers rand(x.shape(), generator_) would draw (no graph)
+  Tensor scaled_mask = Tensor::empty(x.shape(), x.device());
+  const uint64_t offset = generator_.take(x.numel());
+  if (x.numel())
+    backend(x.device()).dropout_mask(scaled_mask.data(), x.numel(), p, 1.0f / (1.0f - p), generator_.seed, offset);
   return mul(x, scaled_mask);  // mul's backward gives dx = dy ⊙ m / (1 − p)
 }
 

@@ -1,6 +1,7 @@
-// Adam (see adam.h): the Keras 3 and PyTorch updates, each in its reference's order of operations,
-// with the in-place ops of autograd/ops_inplace.h (temporaries come from the ordinary ops; step()
-// runs this under a NoGradGuard, so nothing is recorded).
+// Adam (see adam.h): the Keras 3 and PyTorch updates, each in its reference's order of operations.
+// The moments and the parameter are updated in one pass (Backend::optimizer_update,
+// tensor/optimizer_math.h) that rounds each operation as the in-place ops it replaces did; the weight
+// decay uses those ops (autograd/ops_inplace.h). step() runs this under a NoGradGuard.
 #include "optim/adam.h"
 
 #include <cmath>
@@ -52,11 +53,16 @@ void Adam::update_keras(size_t index, Tensor& param, const Tensor& grad) {
   // [Adam keras] α_t = lr·√(1 − β2ᵗ) / (1 − β1ᵗ)  (float32)
   const float alpha = lr * std::sqrt(1.0f - std::pow(beta2, t)) / (1.0f - std::pow(beta1, t));
   // [Adam, Alg. 1] m_t = β1·m_{t−1} + (1 − β1)·g_t  (Keras: m += (g − m)·(1 − β1))
-  lerp_(m, grad, (float)(1.0 - options_.beta1));
   // [Adam, Alg. 1] v_t = β2·v_{t−1} + (1 − β2)·g_t²  (Keras: v += (g² − v)·(1 − β2))
-  lerp_(v, mul(grad, grad), (float)(1.0 - options_.beta2));
   // [Adam keras] p_t = p_{t−1} − α_t·m_t / (√v_t + ε̂)
-  sub_(param, div(mul(m, alpha), add(sqrt(v), (float)options_.eps)));
+  // All three in one pass (tensor/optimizer_math.h), rounding as lerp_(m, g, 1 − β1),
+  // lerp_(v, g·g, 1 − β2), p −= (m·α_t) / (√v + ε̂) would.
+  OptimizerScalars s;
+  s.lr = alpha;
+  s.one_minus_beta1 = (float)(1.0 - options_.beta1);
+  s.one_minus_beta2 = (float)(1.0 - options_.beta2);
+  s.eps = (float)options_.eps;
+  update_in_one_pass(OptimizerUpdate::AdamKeras, s, param, grad, m, &v);
 }
 
 // torch.optim.adam._single_tensor_adam (foreach = False, capturable = False).
@@ -71,17 +77,21 @@ void Adam::update_torch(size_t index, Tensor& param, const Tensor& grad) {
   Tensor& m = slot("m", index);
   Tensor& v = slot("v", index);
   // [Adam, Alg. 1] m_t = β1·m_{t−1} + (1 − β1)·g_t
-  mul_(m, (float)options_.beta1);
-  axpy_(m, (float)(1.0 - options_.beta1), g);
   // [Adam, Alg. 1] v_t = β2·v_{t−1} + (1 − β2)·g_t²
-  mul_(v, (float)options_.beta2);
-  addcmul_(v, (float)(1.0 - options_.beta2), g, g);
   // [Adam torch] p_t = p_{t−1} − lr·m̂_t / (√v̂_t + ε), m̂_t = m_t/(1 − β1ᵗ), v̂_t = v_t/(1 − β2ᵗ); as p −= (lr/(1 − β1ᵗ))·m_t / (√v_t/√(1 − β2ᵗ) + ε)
+  // All three in one pass (tensor/optimizer_math.h), rounding as mul_(m, β1), axpy_(m, 1 − β1, g),
+  // mul_(v, β2), addcmul_(v, 1 − β2, g, g), addcdiv_(p, −step, m, √v/√(1 − β2ᵗ) + ε) would.
   const double bias_correction1 = 1.0 - std::pow(options_.beta1, t);
   const double bias_correction2 = 1.0 - std::pow(options_.beta2, t);
-  const double step_size = lr_ / bias_correction1;
-  Tensor denom = add(div(sqrt(v), scalar((float)std::sqrt(bias_correction2), v.device())), (float)options_.eps);
-  addcdiv_(param, (float)-step_size, m, denom);
+  OptimizerScalars s;
+  s.lr = (float)(lr_ / bias_correction1);
+  s.beta1 = (float)options_.beta1;
+  s.one_minus_beta1 = (float)(1.0 - options_.beta1);
+  s.beta2 = (float)options_.beta2;
+  s.one_minus_beta2 = (float)(1.0 - options_.beta2);
+  s.sqrt_bias_correction2 = (float)std::sqrt(bias_correction2);
+  s.eps = (float)options_.eps;
+  update_in_one_pass(OptimizerUpdate::AdamTorch, s, param, g, m, &v);
 }
 
 }  // namespace murine

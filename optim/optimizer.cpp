@@ -1,6 +1,7 @@
 // Optimizer base (see optimizer.h): the step loop, slots, and the state dict round trip.
 #include "optim/optimizer.h"
 
+#include <cassert>
 #include <cmath>
 #include <set>
 
@@ -96,6 +97,19 @@ Tensor& Optimizer::slot(const std::string& name, size_t index) {
   else if (s.device() != p.device())
     s = copy_onto(s, p.device());
   return s;
+}
+
+void Optimizer::update_in_one_pass(OptimizerUpdate update, const OptimizerScalars& scalars, Tensor& param,
+                                   const Tensor& grad, Tensor& slot_a, Tensor* slot_b) {
+  MURINE_CHECK(grad.shape() == param.shape() && grad.device() == param.device(),
+               type_name_ << ": gradient of shape " << shape_str(grad.shape()) << " on " << device_name(grad.device())
+                          << " for a parameter of shape " << shape_str(param.shape()) << " on "
+                          << device_name(param.device()));
+  assert(slot_a.shape() == param.shape() && (!slot_b || slot_b->shape() == param.shape()));
+  if (param.numel() == 0) return;
+  backend(param.device())
+      .optimizer_update(update, scalars, param.data(), grad.data(), slot_a.data(), slot_b ? slot_b->data() : nullptr,
+                        param.numel());
 }
 
 std::map<std::string, Tensor> Optimizer::state_dict() const {

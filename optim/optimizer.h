@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "tensor/backend.h"
 #include "tensor/tensor.h"
 
 namespace murine {
@@ -62,6 +63,10 @@ class Optimizer {
   // Slot `name` of parameter `index`: zeros of the parameter's shape on its device on first use
   // (and moved along if the parameter has changed device since).
   Tensor& slot(const std::string& name, size_t index);
+  // An update of one kind in one pass over param, grad and the slots (Backend::optimizer_update;
+  // Adam: m, v; RMSprop: v and no slot_b): the values of the in-place ops it stands for.
+  void update_in_one_pass(OptimizerUpdate update, const OptimizerScalars& scalars, Tensor& param,
+                          const Tensor& grad, Tensor& slot_a, Tensor* slot_b = nullptr);
 
   double lr_;
 

@@ -1,5 +1,7 @@
 // RMSprop (see rmsprop.h): the Keras 3, PyTorch and TF2 updates, each in its reference's order of
 // operations, with the in-place ops of autograd/ops_inplace.h (step() runs them under a NoGradGuard).
+// The plain variants (no momentum, not centered) run as one pass (Backend::optimizer_update) that
+// rounds each operation as those ops do, so both forms give the same values.
 #include "optim/rmsprop.h"
 
 #include <cmath>
@@ -43,6 +45,16 @@ RMSprop RMSprop::tf2(std::vector<Tensor> params, double lr, double rho, double e
   return RMSprop(std::move(params), RMSpropOptions{lr, rho, eps, momentum, centered, 0.0, RMSpropConvention::TF2});
 }
 
+// The scalars of the one-pass updates (no momentum, not centered).
+OptimizerScalars RMSprop::plain_scalars() const {
+  OptimizerScalars s;
+  s.lr = (float)lr_;
+  s.rho = (float)options_.rho;
+  s.one_minus_rho = (float)(1.0 - options_.rho);
+  s.eps = (float)options_.eps;
+  return s;
+}
+
 void RMSprop::update(size_t index, Tensor& param, const Tensor& grad) {
   switch (options_.convention) {
     case RMSpropConvention::Keras: return update_keras(index, param, grad);
@@ -56,6 +68,12 @@ void RMSprop::update_keras(size_t index, Tensor& param, const Tensor& grad) {
   const float rho = (float)options_.rho, one_minus_rho = (float)(1.0 - options_.rho);
   const float eps = (float)options_.eps;
   Tensor& v = slot("v", index);
+  if (!options_.centered && options_.momentum == 0) {
+    // [RMSprop] v_t = ρ·v_{t−1} + (1 − ρ)·g_t²;  [RMSprop keras] p_t = p_{t−1} − lr·g_t / √(v_t + ε)
+    // in one pass (tensor/optimizer_math.h), rounding as the ops below would
+    update_in_one_pass(OptimizerUpdate::RMSpropKeras, plain_scalars(), param, grad, v);
+    return;
+  }
   // [RMSprop] v_t = ρ·v_{t−1} + (1 − ρ)·g_t²
   mul_(v, rho);
   addcmul_(v, one_minus_rho, grad, grad);
@@ -91,6 +109,12 @@ void RMSprop::update_torch(size_t index, Tensor& param, const Tensor& grad) {
     axpy_(g, (float)options_.weight_decay, param);
   }
   Tensor& v = slot("v", index);
+  if (!options_.centered && options_.momentum == 0) {
+    // [RMSprop] v_t = ρ·v_{t−1} + (1 − ρ)·g_t²;  [RMSprop torch] p_t = p_{t−1} − lr·g_t/(√v_t + ε)
+    // in one pass (tensor/optimizer_math.h), rounding as the ops below would
+    update_in_one_pass(OptimizerUpdate::RMSpropTorch, plain_scalars(), param, g, v);
+    return;
+  }
   // [RMSprop] v_t = ρ·v_{t−1} + (1 − ρ)·g_t²
   mul_(v, alpha);
   addcmul_(v, one_minus_alpha, g, g);
@@ -122,6 +146,12 @@ void RMSprop::update_tf2(size_t index, Tensor& param, const Tensor& grad) {
   const float rho = (float)options_.rho, one_minus_rho = (float)(1.0 - options_.rho);
   const float lr = (float)lr_, eps = (float)options_.eps;
   Tensor& v = slot("v", index);
+  if (options_.momentum == 0 && !options_.centered) {
+    // [RMSprop] v_t = ρ·v_{t−1} + (1 − ρ)·g_t²;  [RMSprop tf2] p_t = p_{t−1} − lr·g_t / (√v_t + ε)
+    // in one pass (tensor/optimizer_math.h), rounding as the ops below would
+    update_in_one_pass(OptimizerUpdate::RMSpropTF2, plain_scalars(), param, grad, v);
+    return;
+  }
   if (options_.momentum == 0) {
     // [RMSprop] v_t = ρ·v_{t−1} + (1 − ρ)·g_t²
     Tensor v_new = add(mul(v, rho), mul(mul(grad, grad), one_minus_rho));

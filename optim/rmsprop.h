@@ -64,6 +64,7 @@ class RMSprop : public Optimizer {
   void update(size_t index, Tensor& param, const Tensor& grad) override;
 
  private:
+  OptimizerScalars plain_scalars() const;
   void update_keras(size_t index, Tensor& param, const Tensor& grad);
   void update_torch(size_t index, Tensor& param, const Tensor& grad);
   void update_tf2(size_t index, Tensor& param, const Tensor& grad);

@@ -102,6 +102,21 @@ struct GroupNormGeometry {
   int64_t group_size() const { return channels / groups * positions; }
 };
 
+// The optimizer updates one pass can do (optimizer_update below): the plain variants (no momentum,
+// no weight decay, not centered) of the conventions optim/ implements. Each is the float sequence of
+// the in-place ops it replaces, element by element (tensor/optimizer_math.h).
+enum class OptimizerUpdate { AdamKeras, AdamTorch, RMSpropKeras, RMSpropTorch, RMSpropTF2 };
+
+// The scalars of one optimizer_update; each kind reads the ones its maths names.
+struct OptimizerScalars {
+  float lr = 0;                      // Adam keras: α_t; Adam torch: the step size lr/(1 − β1ᵗ)
+  float beta1 = 0, one_minus_beta1 = 0;
+  float beta2 = 0, one_minus_beta2 = 0;
+  float rho = 0, one_minus_rho = 0;  // RMSprop (torch: alpha)
+  float eps = 0;
+  float sqrt_bias_correction2 = 1;   // Adam torch: √(1 − β2ᵗ)
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -123,6 +138,10 @@ class Backend {
   virtual void arange(float* out, int64_t n, float start, float step) = 0;
   virtual void rand_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset) = 0;
   virtual void rand_normal(float* out, int64_t n, uint64_t seed, uint64_t offset) = 0;
+  // Dropout's scaled mask from a uniform draw: out[i] = u_i ≥ rate ? scale : 0 with u_i the i-th
+  // number rand_uniform would write for (seed, offset), so the stream is rand_uniform's.
+  virtual void dropout_mask(float* out, int64_t n, float rate, float scale, uint64_t seed,
+                            uint64_t offset) = 0;
 
   // Elementwise maps.
   virtual void unary(UnaryOp op, float* out, const float* x, int64_t n, float p0, float p1) = 0;
@@ -180,6 +199,10 @@ class Backend {
   virtual void group_norm_backward(const GroupNormGeometry& g, const float* dy, const float* x,
                                    const float* mean, const float* rstd, const float* gamma,
                                    float* dx, float* dgamma, float* dbeta) = 0;
+  // One optimizer step of n parameters in one pass: param, and the slots (Adam: m in slot_a, v in
+  // slot_b; RMSprop: v in slot_a, slot_b unused), updated in place from grad.
+  virtual void optimizer_update(OptimizerUpdate update, const OptimizerScalars& s, float* param,
+                                const float* grad, float* slot_a, float* slot_b, int64_t n) = 0;
 
   // Blocks until queued work on this device is done. The default is the CPU's: its primitives
   // return when their work is done, so there is nothing to wait for.

@@ -20,6 +20,7 @@ class CpuBackend final : public Backend {
   void fill(float* out, int64_t n, float value) override;
   void arange(float* out, int64_t n, float start, float step) override;
   void rand_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset) override;
+  void dropout_mask(float* out, int64_t n, float rate, float scale, uint64_t seed, uint64_t offset) override;
   void rand_normal(float* out, int64_t n, uint64_t seed, uint64_t offset) override;
 
   void unary(UnaryOp op, float* out, const float* x, int64_t n, float p0, float p1) override;
@@ -52,6 +53,8 @@ class CpuBackend final : public Backend {
   void group_norm_backward(const GroupNormGeometry& g, const float* dy, const float* x, const float* mean,
                            const float* rstd, const float* gamma, float* dx, float* dgamma,
                            float* dbeta) override;
+  void optimizer_update(OptimizerUpdate update, const OptimizerScalars& s, float* param, const float* grad,
+                        float* slot_a, float* slot_b, int64_t n) override;
 };
 
 }  // namespace murine

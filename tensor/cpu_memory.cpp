@@ -147,6 +147,19 @@ void CpuBackend::rand_uniform(float* out, int64_t n, uint64_t seed, uint64_t off
   }
 }
 
+// Dropout's mask: out[i] = u_i ≥ rate ? scale : 0, u_i = to_uniform of lane i%4 of block (offset + i/4),
+// the number rand_uniform writes at i
+void CpuBackend::dropout_mask(float* out, int64_t n, float rate, float scale, uint64_t seed, uint64_t offset) {
+  const int64_t blocks = (n + 3) / 4;
+#pragma omp parallel for if (n > 65536)
+  for (int64_t b = 0; b < blocks; ++b) {
+    const philox::Block r = philox::philox4x32_10(offset + (uint64_t)b, seed);
+    const int64_t first = 4 * b, lanes = std::min<int64_t>(4, n - first);
+    for (int64_t lane = 0; lane < lanes; ++lane)
+      out[first + lane] = philox::to_uniform(r.x[lane]) >= rate ? scale : 0.0f;
+  }
+}
+
 void CpuBackend::rand_normal(float* out, int64_t n, uint64_t seed, uint64_t offset) {
   const int64_t blocks = (n + 3) / 4;
 #pragma omp parallel for if (n > 65536)

@@ -30,6 +30,7 @@
 #include "layers/module.h"
 #include "models/trainable.h"
 #include "optim/adam.h"
+#include "optim/rmsprop.h"
 #include "optim/sgd.h"
 #include "tensor/backend.h"
 #include "tensor/error.h"
@@ -1052,6 +1053,44 @@ TEST(CudaOps, InPlaceUpdatesMatchCpuExactly) {
   }
 }
 
+// The one-pass optimizer update of every kind, on the same values: the same bits on both devices
+// (the kernel rounds each operation as the CPU loop does, tensor/optimizer_math.h).
+TEST(CudaOps, OptimizerUpdatePrimitiveMatchesCpuExactly) {
+  SKIP_WITHOUT_CUDA();
+  Generator gen(111);
+  const int64_t n = 100003;
+  const Tensor p0 = randn({n}, gen), g = randn({n}, gen), a0 = mul(randn({n}, gen), 0.1f), b0 = rand({n}, gen);
+  OptimizerScalars s;
+  s.lr = 0.01f, s.beta1 = 0.9f, s.one_minus_beta1 = 0.1f, s.beta2 = 0.999f, s.one_minus_beta2 = 0.001f;
+  s.rho = 0.9f, s.one_minus_rho = 0.1f, s.eps = 1e-7f, s.sqrt_bias_correction2 = 0.05f;
+  for (OptimizerUpdate update : {OptimizerUpdate::AdamKeras, OptimizerUpdate::AdamTorch, OptimizerUpdate::RMSpropKeras,
+                                 OptimizerUpdate::RMSpropTorch, OptimizerUpdate::RMSpropTF2}) {
+    run_case("optimizer_update " + std::to_string((int)update), [&] {
+      Tensor p[2], a[2], b[2];
+      for (int d = 0; d < 2; ++d) {
+        const Device device = d ? Device::CUDA : Device::CPU;
+        p[d] = p0.clone().to(device), a[d] = a0.clone().to(device), b[d] = b0.clone().to(device);
+        const Tensor gd = g.to(device);
+        backend(device).optimizer_update(update, s, p[d].data(), gd.data(), a[d].data(), b[d].data(), n);
+      }
+      expect_close(p[0], p[1], kExact, "parameter");
+      expect_close(a[0], a[1], kExact, "first slot");
+      expect_close(b[0], b[1], kExact, "second slot");
+    });
+  }
+}
+
+// Dropout's mask primitive thresholds the same uniform stream on both devices.
+TEST(CudaOps, DropoutMaskIsBitIdenticalToCpu) {
+  SKIP_WITHOUT_CUDA();
+  for (int64_t n : {int64_t(1001), int64_t(1) << 20}) {
+    Tensor cpu = Tensor::empty({n}), cuda = Tensor::empty({n}, Device::CUDA);
+    backend(Device::CPU).dropout_mask(cpu.data(), n, 0.25f, 1.0f / 0.75f, 42, 7);
+    backend(Device::CUDA).dropout_mask(cuda.data(), n, 0.25f, 1.0f / 0.75f, 42, 7);
+    expect_bit_identical(cpu.to_vector(), cuda.to_vector(), "dropout_mask " + std::to_string(n));
+  }
+}
+
 // Three steps of each optimizer on the same loss from the same start: the parameters must agree.
 TEST(CudaOps, OptimizerStepsMatchCpu) {
   SKIP_WITHOUT_CUDA();
@@ -1067,6 +1106,8 @@ TEST(CudaOps, OptimizerStepsMatchCpu) {
        [](std::vector<Tensor> p) {
          return std::make_unique<Adam>(Adam::torch(std::move(p), 0.01, 0.9, 0.999, 1e-8, 0.1));
        }},
+      {"RMSprop (tf.keras 2)",
+       [](std::vector<Tensor> p) { return std::make_unique<RMSprop>(RMSprop::tf2(std::move(p), 0.01)); }},
   };
   for (const auto& [name, make] : optimizers) {
     run_case(name, [&] {

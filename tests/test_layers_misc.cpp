@@ -96,6 +96,21 @@ TEST(LayersMiscDropout, SameSeedSameMasksAndTheStreamAdvances) {
   EXPECT_NE(a1, c(x).to_vector()) << "another seed, another mask";
 }
 
+// The mask is drawn in one pass (Backend::dropout_mask) from the numbers rand() would draw from the
+// layer's stream: the same scaled mask as (rand(...) ≥ rate) · 1/(1 − rate), bit for bit, and the
+// stream advances by as many counters.
+TEST(LayersMiscDropout, MaskIsTheUniformStreamThresholded) {
+  const double rate = 0.25;
+  Dropout d(rate, 21);
+  Generator same(d.generator().seed);
+  for (Shape shape : {Shape{1001}, Shape{3, 5, 7}}) {  // odd sizes: the second draw starts mid-block
+    Tensor x = ones(shape);
+    std::vector<float> want = mul(ge(rand(shape, same), scalar((float)rate)), 1.0f / (1.0f - (float)rate)).to_vector();
+    EXPECT_EQ(d(x).to_vector(), want) << shape_str(shape);
+    EXPECT_EQ(d.generator().offset, same.offset);
+  }
+}
+
 TEST(LayersMiscDropout, UnseededLayersDrawTheirSeedFromTheGlobalGenerator) {
   Tensor x = ones({1000});
   manual_seed(5);

@@ -11,11 +11,13 @@
 #include <memory>
 
 #include "autograd/ops_inplace.h"
+#include "tensor/backend.h"
 #include "layers/conv2d.h"
 #include "layers/dense.h"
 #include "layers/losses.h"
 #include "optim/adam.h"
 #include "optim/ema.h"
+#include "optim/rmsprop.h"
 #include "optim/sgd.h"
 #include "tensor/error.h"
 #include "tests/expect_error.h"
@@ -550,6 +552,76 @@ TEST(MaskedWeights, StayExactlyZeroUnderSgdMomentumAndBothAdams) {
     }
     EXPECT_NE(dense.weight.to_vector(), dense_start);  // the unmasked weights did train
     EXPECT_NE(conv.weight.to_vector(), conv_start);
+  }
+}
+
+// ---- the one-pass optimizer updates ----
+
+// Backend::optimizer_update gives the bits of the in-place op sequences the optimizers used before
+// it (written out here, in their order), for every kind, over three steps on values with a wide range.
+TEST(OptimizerUpdate, OnePassEqualsTheInPlaceOpsBitForBit) {
+  struct Kind {
+    const char* name;
+    OptimizerUpdate update;
+    std::function<void(const OptimizerScalars&, Tensor& p, const Tensor& g, Tensor& a, Tensor& b)> ops;
+  };
+  const std::vector<Kind> kinds = {
+      {"adam keras", OptimizerUpdate::AdamKeras,
+       [](const OptimizerScalars& s, Tensor& p, const Tensor& g, Tensor& m, Tensor& v) {
+         lerp_(m, g, s.one_minus_beta1);
+         lerp_(v, mul(g, g), s.one_minus_beta2);
+         sub_(p, div(mul(m, s.lr), add(sqrt(v), s.eps)));
+       }},
+      {"adam torch", OptimizerUpdate::AdamTorch,
+       [](const OptimizerScalars& s, Tensor& p, const Tensor& g, Tensor& m, Tensor& v) {
+         mul_(m, s.beta1);
+         axpy_(m, s.one_minus_beta1, g);
+         mul_(v, s.beta2);
+         addcmul_(v, s.one_minus_beta2, g, g);
+         addcdiv_(p, -s.lr, m, add(div(sqrt(v), scalar(s.sqrt_bias_correction2)), s.eps));
+       }},
+      {"rmsprop keras", OptimizerUpdate::RMSpropKeras,
+       [](const OptimizerScalars& s, Tensor& p, const Tensor& g, Tensor& v, Tensor&) {
+         mul_(v, s.rho);
+         addcmul_(v, s.one_minus_rho, g, g);
+         sub_(p, div(mul(g, s.lr), sqrt(add(v, s.eps))));
+       }},
+      {"rmsprop torch", OptimizerUpdate::RMSpropTorch,
+       [](const OptimizerScalars& s, Tensor& p, const Tensor& g, Tensor& v, Tensor&) {
+         mul_(v, s.rho);
+         addcmul_(v, s.one_minus_rho, g, g);
+         Tensor avg = sqrt(v);
+         add_scalar_(avg, s.eps);
+         addcdiv_(p, -s.lr, g, avg);
+       }},
+      {"rmsprop tf2", OptimizerUpdate::RMSpropTF2,
+       [](const OptimizerScalars& s, Tensor& p, const Tensor& g, Tensor& v, Tensor&) {
+         copy_(v, add(mul(v, s.rho), mul(mul(g, g), s.one_minus_rho)));
+         sub_(p, div(mul(g, s.lr), add(sqrt(v), s.eps)));
+       }},
+  };
+  OptimizerScalars s;
+  s.lr = 0.0123f;
+  s.beta1 = 0.9f, s.one_minus_beta1 = (float)(1.0 - 0.9);
+  s.beta2 = 0.999f, s.one_minus_beta2 = (float)(1.0 - 0.999);
+  s.rho = 0.9f, s.one_minus_rho = (float)(1.0 - 0.9);
+  s.eps = 1e-7f;
+  s.sqrt_bias_correction2 = 0.0447f;
+  Generator gen(77);
+  const int64_t n = 70001;  // above the parallel threshold, odd
+  Tensor p0 = randn({n}, gen), a0 = mul(randn({n}, gen), 0.1f), b0 = mul(rand({n}, gen), 0.01f);
+  for (const Kind& k : kinds) {
+    SCOPED_TRACE(k.name);
+    Tensor p = p0.clone(), a = a0.clone(), b = b0.clone();
+    Tensor q = p0.clone(), c = a0.clone(), d = b0.clone();
+    for (int step = 0; step < 3; ++step) {
+      Tensor g = mul(randn({n}, gen), step == 1 ? 1e-4f : 3.0f);
+      k.ops(s, p, g, a, b);
+      backend(Device::CPU).optimizer_update(k.update, s, q.data(), g.data(), c.data(), d.data(), n);
+    }
+    EXPECT_EQ(q.to_vector(), p.to_vector()) << "parameter";
+    EXPECT_EQ(c.to_vector(), a.to_vector()) << "first slot";
+    EXPECT_EQ(d.to_vector(), b.to_vector()) << "second slot";
   }
 }
 
