@@ -215,27 +215,14 @@ struct Conv2dPlan {
   bool pointwise;             // one group and a 1x1 stride-1 unpadded kernel: col is x[n] itself
   std::shared_ptr<const WindowedGemm> windowed;  // the window-aware products, or null
   Tensor packed_weight;  // with `windowed`: the weight's blocks, packed once for forward and backward
-  Tensor columns;  // im2col(x) of the whole batch, kept by the forward for dW (see keeps_columns), or undefined
 };
-
-// The most bytes of im2col(x) a conv2d keeps from its forward for dW, sparing the backward a second
-// im2col; larger column matrices are lowered again, so the big models' peak memory does not grow.
-constexpr int64_t kKeptColumnsBytes = int64_t(64) << 20;
-
-// Whether the forward keeps its column matrix: dW will be computed (weight requires grad under grad
-// mode), the whole batch is one chunk, and the matrix is at most kKeptColumnsBytes.
-bool keeps_columns(const Conv2dPlan& p, const Tensor& weight) {
-  const int64_t bytes = p.G * p.group_rows * p.N * p.P * (int64_t)sizeof(float);
-  return !p.pointwise && grad_enabled() && weight.requires_grad() && p.chunk >= p.N && p.N > 0 &&
-         bytes <= kKeptColumnsBytes;
-}
 
 // [conv2d] y[n] = W · im2col(x[n]) + b, per group g: y[n, g] = W_g · im2col(x[n])_g + b_g
 // x (N, C, H, W), weight (O, C/G, kh, kw), bias (O) → y (N, O, OH, OW);
 // per chunk of B images: col (C·kh·kw, B·OH·OW), W_g (O/G, C/G·kh·kw), out_g (O/G, B·OH·OW): the
 // chunk's y[n, g] side by side. A 1x1 stride-1 unpadded kernel skips im2col: col is x[n] itself.
 void conv2d_forward(Tensor& y, const Tensor& x, const Tensor& weight, const Tensor& bias,
-                    Conv2dPlan& p) {
+                    const Conv2dPlan& p) {
   const int64_t N = p.N, C = p.C, H = p.H, W = p.W, O = p.O, G = p.G, P = p.P;
   Backend& be = backend(x.device());
   if (p.pointwise || p.chunk == 1) {
@@ -248,7 +235,6 @@ void conv2d_forward(Tensor& y, const Tensor& x, const Tensor& weight, const Tens
     return;
   }
   Tensor col = Tensor::empty({G * p.group_rows, p.chunk * P}, x.device());
-  if (keeps_columns(p, weight)) p.columns = col;  // the backward's dW reads it instead of a second im2col
   Tensor out;  // (O, B·P), channel-major; a chunk of one image writes y[n] directly
   if (p.chunk > 1) out = Tensor::empty({O, p.chunk * P}, x.device());
   for (int64_t n0 = 0; n0 < N; n0 += p.chunk) {
@@ -271,8 +257,7 @@ void conv2d_forward(Tensor& y, const Tensor& x, const Tensor& weight, const Tens
 
 // [conv2d backward] dW = Σ_n dY[n] · im2col(x[n])ᵀ; dx[n] = col2im(Wᵀ · dY[n]); db = Σ dY
 // per group g (W_g, dY[n, g], the rows col_g); db sums over n, h, w. Per chunk of B images, dY is
-// reordered channel-major (O, B·P) so each sum over n is inside one GEMM. im2col(x) is the forward's
-// when it kept it (p.columns, one chunk), else lowered again.
+// reordered channel-major (O, B·P) so each sum over n is inside one GEMM.
 // dY (N, O, OH, OW); dW (O, C/G, kh, kw); dx (N, C, H, W); db (O).
 std::vector<Tensor> conv2d_backward(const Tensor& gy, const std::vector<bool>& needs,
                                     const Tensor& x, const Tensor& weight, const Conv2dPlan& p) {
@@ -287,8 +272,7 @@ std::vector<Tensor> conv2d_backward(const Tensor& gy, const std::vector<bool>& n
   }
   const bool lower_dx = needs[0] && !p.pointwise;
   if (lower_dx || needs[1]) {
-    Tensor col;  // dcol, then im2col(x) unless the forward kept it
-    if (lower_dx || !p.columns.defined()) col = Tensor::empty({G * p.group_rows, p.chunk * P}, gy.device());
+    Tensor col = Tensor::empty({G * p.group_rows, p.chunk * P}, gy.device());  // dcol, then im2col(x)
     Tensor gy_channels;  // dY of the chunk, channel-major (O, B·P); one image's is dY[n] itself
     if (p.chunk > 1) gy_channels = Tensor::empty({O, p.chunk * P}, gy.device());
     if (lower_dx) gx = zeros(x.shape(), x.device());
@@ -304,10 +288,9 @@ std::vector<Tensor> conv2d_backward(const Tensor& gy, const std::vector<bool>& n
         be.col2im_batch(p.geom, B, col.data(), gx.data() + n0 * C * H * W);
       }
       if (needs[1]) {
-        const float* x_col = p.columns.defined() ? p.columns.data() : col.data();
-        if (!p.columns.defined()) be.im2col_batch(p.geom, B, x.data() + n0 * C * H * W, col.data());
+        be.im2col_batch(p.geom, B, x.data() + n0 * C * H * W, col.data());
         // dW_g (O/G, C/G·kh·kw) += dY_g (O/G, B·P) · col_gᵀ (B·P, C/G·kh·kw)
-        accumulate_weight_gradient(be, p.windowed.get(), gy.device(), packed, gw.data(), dy, x_col,
+        accumulate_weight_gradient(be, p.windowed.get(), gy.device(), packed, gw.data(), dy, col.data(),
                                    p.group_out, p.group_rows, BP, G, n0 == 0);
       }
     }
@@ -363,8 +346,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const C
                         .P = OH * OW, .group_out = O / G, .group_rows = group_rows,
                         .chunk = images_per_chunk(N, G * group_rows, OH * OW),
                         .pointwise = G == 1 && is_pointwise(geom) && !opt.window,
-                        .windowed = windowed_gemm("conv2d", weight, opt), .packed_weight = {},
-                        .columns = {}};
+                        .windowed = windowed_gemm("conv2d", weight, opt), .packed_weight = {}};
 
   if (plan.windowed) plan.packed_weight = plan.windowed->pack_weight(weight);
 
