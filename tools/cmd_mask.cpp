@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "autograd/window_blocks.h"
+#include "io/npy.h"
 #include "io/png.h"
 #include "layers/window.h"
 #include "tensor/error.h"
@@ -31,6 +32,7 @@ struct MaskOptions {
   WindowSpec spec{.form = "2d"};
   int64_t node = -1;  // x node to highlight; -1: the one nearest the square's centre
   std::string png;
+  std::string npy;  // write the window here (the weight's PyTorch layout, float32 0/1)
   bool csv = false;
   CLI::Option *input2d_option = nullptr, *output2d_option = nullptr, *kernel_option = nullptr,
               *form_option = nullptr;
@@ -423,6 +425,11 @@ int run_mask(MaskOptions& o) {
     else
       std::printf("mac_fraction   1 (the dense products: skipping this window would not pay)\n");
   }
+  if (!o.npy.empty()) {
+    save_npy(o.npy, window);  // atomic (io/atomic_file.h); `--window-npy` reads it back
+    if (!o.csv) std::printf("wrote %s: the window, %s float32 (the weight's PyTorch layout)\n", o.npy.c_str(),
+                            shape_str(window.shape()).c_str());
+  }
   if (o.png.empty()) return 0;
 
   const std::vector<double> cw = channel_window(window, l.ny, l.nx);
@@ -473,6 +480,9 @@ Command add_mask_command(CLI::App& app) {
                   "and counted instead of building one; --form then only labels it");
   cmd->add_option("--node", o->node, "x node to highlight (default: the centre)");
   cmd->add_option("--png", o->png, "write the picture here");
+  cmd->add_option("--npy", o->npy,
+                  "write the window here as a .npy file (float32 0/1 of the weight's PyTorch shape, what "
+                  "--window-npy reads)");
   cmd->add_flag("--csv", o->csv, "print a CSV header and row instead of the figures");
   return {cmd, [o] { return run_mask(*o); }};
 }

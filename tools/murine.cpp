@@ -3,14 +3,20 @@
 // becomes one line on stderr and exit status 1; CLI11 reports usage errors itself.
 #include <cstdio>
 #include <exception>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "tools/cmd_mask.h"
 #include "tools/command.h"
+#include "tools/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"murine: mouse-mimetic and schizophrenia-mimicking neural networks in C++"};
   app.require_subcommand(0, 1);
+  // --version as `murine version` (a function: the CUDA probe runs only when asked)
+  app.set_version_flag("--version", std::function<std::string()>([] { return "murine " + murine::version_string(); }),
+                       "print the version and the backends (as `murine version`) and exit");
   std::vector<murine::cli::Command> commands = {
       murine::cli::add_version_command(app),
       murine::cli::add_verify_command(app),
