@@ -41,6 +41,8 @@ CUDA_SRCS := $(wildcard cuda/*.cu)
 LIB_OBJS  := $(LIB_SRCS:%.cpp=$(OBJ)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.cpp=$(OBJ)/%.o)
 TEST_OBJS := $(TEST_SRCS:%.cpp=$(OBJ)/%.o)
+# CLI pieces without a main() that the unit tests call directly (case.json's field checks).
+TEST_TOOL_OBJS := $(OBJ)/tools/case_fields.o
 EXAMPLE_BINS := $(EXAMPLE_SRCS:%.cpp=$(BUILD)/%)
 CUDA_OBJS := $(CUDA_SRCS:%.cu=$(OBJ)/%.o)
 
@@ -77,8 +79,8 @@ $(BUILD)/libmurine_cuda.a: $(CUDA_OBJS)
 $(BUILD)/murine: $(CLI_OBJS) $(LIB) $(CUDA_LIB) $(BUILD)/mode
 	$(CXX) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LINK_LIBS) $(LDLIBS)
 
-$(BUILD)/murine_tests: $(TEST_OBJS) $(LIB) $(CUDA_LIB) $(BUILD)/mode
-	$(CXX) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LINK_LIBS) -lgtest $(LDLIBS)
+$(BUILD)/murine_tests: $(TEST_OBJS) $(TEST_TOOL_OBJS) $(LIB) $(CUDA_LIB) $(BUILD)/mode
+	$(CXX) $(LDFLAGS) -o $@ $(TEST_OBJS) $(TEST_TOOL_OBJS) $(LINK_LIBS) -lgtest $(LDLIBS)
 
 # Programs that use the library as a C++ user would (examples/*.cpp, one binary each).
 examples: $(EXAMPLE_BINS)

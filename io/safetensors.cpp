@@ -11,12 +11,15 @@
 #include <vector>
 
 #include "io/atomic_file.h"
+#include "io/json_limits.h"
 
 namespace murine {
 namespace {
 
 // The Python package refuses headers above this size (its MAX_HEADER_SIZE).
 constexpr uint64_t kMaxHeaderLength = 100'000'000;
+constexpr int kMaxHeaderDepth = 8;  // the format needs 3
+constexpr size_t kMaxRank = 16;     // dimensions of one tensor
 constexpr const char* kMetadataKey = "__metadata__";
 
 const char* safetensors_dtype(DType dtype) {
@@ -58,30 +61,32 @@ struct Header {
 uint64_t json_size(const nlohmann::json& value, const std::string& what) {
   MURINE_CHECK(value.is_number_unsigned() &&
                    value.get<uint64_t>() <= (uint64_t)std::numeric_limits<int64_t>::max(),
-               what << " must be a non-negative integer, got " << value.dump());
+               what << " must be a non-negative integer, got " << json_excerpt(value));
   return value.get<uint64_t>();
 }
 
 Entry parse_entry(const std::string& name, const nlohmann::json& info, const std::string& where) {
-  const std::string what = where + "tensor '" + name + "'";
-  MURINE_CHECK(info.is_object(), what << ": entry is not a JSON object: " << info.dump());
+  const std::string what = where + "tensor " + text_excerpt(name);
+  MURINE_CHECK(info.is_object(), what << ": entry is not a JSON object: " << json_excerpt(info));
   for (const char* key : {"dtype", "shape", "data_offsets"})
     MURINE_CHECK(info.contains(key), what << ": entry lacks \"" << key << "\"");
   const nlohmann::json& dtype = info["dtype"];
   const nlohmann::json& shape = info["shape"];
   const nlohmann::json& offsets = info["data_offsets"];
-  MURINE_CHECK(dtype.is_string(), what << ": dtype must be a string, got " << dtype.dump());
-  MURINE_CHECK(shape.is_array(), what << ": shape must be an array, got " << shape.dump());
+  MURINE_CHECK(dtype.is_string(), what << ": dtype must be a string, got " << json_excerpt(dtype));
+  MURINE_CHECK(shape.is_array(), what << ": shape must be an array, got " << json_excerpt(shape));
   MURINE_CHECK(offsets.is_array() && offsets.size() == 2,
-               what << ": data_offsets must be [begin, end], got " << offsets.dump());
+               what << ": data_offsets must be [begin, end], got " << json_excerpt(offsets));
 
   Entry e{name, DType::F32, {}, 0, 0};
   const std::string code = dtype.get<std::string>();
   bool known = false;
   for (DType d : {DType::F32, DType::F64, DType::U8, DType::I64})
     if (code == safetensors_dtype(d)) e.dtype = d, known = true;
-  MURINE_CHECK(known, what << ": dtype " << code
+  MURINE_CHECK(known, what << ": dtype " << text_excerpt(code)
                            << " is not supported (murine reads F32, F64, U8 and I64)");
+  MURINE_CHECK(shape.size() <= kMaxRank, what << ": shape has " << shape.size() << " dimensions (at most "
+                                               << kMaxRank << ")");
   for (const nlohmann::json& d : shape) e.shape.push_back((int64_t)json_size(d, what + ": shape"));
   e.begin = json_size(offsets[0], what + ": data_offsets");
   e.end = json_size(offsets[1], what + ": data_offsets");
@@ -109,12 +114,8 @@ Header read_header(std::ifstream& in, const std::string& path, const std::string
   in.read(text.data(), (std::streamsize)header_length);
   MURINE_CHECK((uint64_t)in.gcount() == header_length, where << "file ends inside the header");
 
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    MURINE_CHECK(false, where << "header is not valid JSON: " << e.what());
-  }
+  // An entry is {"dtype", "shape": [...], "data_offsets": [...]}: 3 levels; __metadata__ 2.
+  const nlohmann::json json = parse_json(text, where + "header", {kMaxHeaderLength, kMaxHeaderDepth});
   MURINE_CHECK(json.is_object(), where << "header is not a JSON object");
 
   Header h;
@@ -126,8 +127,8 @@ Header read_header(std::ifstream& in, const std::string& path, const std::string
     }
     MURINE_CHECK(info.is_object(), where << "__metadata__ must be a JSON object of strings");
     for (const auto& [key, value] : info.items()) {
-      MURINE_CHECK(value.is_string(), where << "__metadata__ value of '" << key
-                                            << "' must be a string, got " << value.dump());
+      MURINE_CHECK(value.is_string(), where << "__metadata__ value of " << text_excerpt(key)
+                                            << " must be a string, got " << json_excerpt(value));
       h.metadata[key] = value.get<std::string>();
     }
   }
@@ -139,7 +140,7 @@ Header read_header(std::ifstream& in, const std::string& path, const std::string
   const uint64_t data_size = file_size - h.data_start;
   uint64_t covered = 0;
   for (const Entry& e : h.entries) {
-    const std::string what = where + "tensor '" + e.name + "': data_offsets [" +
+    const std::string what = where + "tensor " + text_excerpt(e.name) + ": data_offsets [" +
                              std::to_string(e.begin) + ", " + std::to_string(e.end) + "]";
     MURINE_CHECK(e.begin <= e.end, what << " end before begin");
     MURINE_CHECK(e.end <= data_size, what << " out of range: the data buffer has " << data_size
@@ -169,7 +170,7 @@ std::map<std::string, HostArray> read_safetensors(const std::string& path) {
     HostArray a{e.dtype, e.shape, std::vector<uint8_t>(e.end - e.begin)};
     in.read(reinterpret_cast<char*>(a.bytes.data()), (std::streamsize)a.bytes.size());
     MURINE_CHECK((uint64_t)in.gcount() == a.bytes.size(),
-                 where << "file ends inside the data of tensor '" << e.name << "'");
+                 where << "file ends inside the data of tensor " << text_excerpt(e.name));
     arrays[e.name] = std::move(a);
   }
   return arrays;

@@ -187,7 +187,7 @@ TEST(Safetensors, HeaderAbove100MBIsAnError) {
 TEST(Safetensors, InvalidJsonIsAnError) {
   const std::string path = temp_path("bad_json.safetensors");
   write_file(path, safetensors_bytes(R"({"a": {"dtype": "F32", "shape": [1], )", "abcd"));
-  expect_error([&] { read_safetensors(path); }, {path, "header is not valid JSON"});
+  expect_error([&] { read_safetensors(path); }, {path, "header: not valid JSON"});
   write_file(path, safetensors_bytes("[1, 2]", ""));
   expect_error([&] { read_safetensors(path); }, {path, "header is not a JSON object"});
 }
@@ -195,7 +195,7 @@ TEST(Safetensors, InvalidJsonIsAnError) {
 TEST(Safetensors, UnsupportedDtypeIsNamed) {
   const std::string path = temp_path("bf16.safetensors");
   write_file(path, safetensors_bytes(R"({"w":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}})", "abcd"));
-  expect_error([&] { read_safetensors(path); }, {path, "tensor 'w'", "dtype BF16 is not supported"});
+  expect_error([&] { read_safetensors(path); }, {path, "tensor 'w'", "dtype 'BF16' is not supported"});
 }
 
 TEST(Safetensors, MalformedEntriesAreErrors) {

@@ -86,7 +86,7 @@ TEST(Trainable, BadConfigsAreErrors) {
   c = small_model_config("dcgan_torch");
   c.image_size = 48;
   expect_error([&] { make_trainable(c); }, {"48"});
-  expect_error([&] { ModelConfig::from_json(nlohmann::json{{"ngf", "wide"}}); }, {"'ngf'", "wrong type"});
+  expect_error([&] { ModelConfig::from_json(nlohmann::json{{"ngf", "wide"}}); }, {"'ngf'", "must be an integer"});
   expect_error([&] { ModelConfig::from_json(nlohmann::json::array()); }, {"JSON object"});
 }
 

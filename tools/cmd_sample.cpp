@@ -12,6 +12,7 @@
 
 #include "autograd/ops.h"
 #include "io/image_grid.h"
+#include "io/json_limits.h"
 #include "models/trainable.h"
 #include "tensor/error.h"
 #include "tools/command.h"
@@ -43,7 +44,7 @@ int run_sample(const SampleArgs& a) {
   Checkpoint c = load_checkpoint(path);
   ModelConfig config;
   try {
-    config = ModelConfig::from_json(nlohmann::json::parse(c.config_json));
+    config = ModelConfig::from_json(parse_json(c.config_json, "murine sample: the config in checkpoint '" + path + "'"));
   } catch (const nlohmann::json::exception& e) {
     MURINE_CHECK(false, "murine sample: checkpoint '" << a.checkpoint << "' holds no murine run config: " << e.what());
   }

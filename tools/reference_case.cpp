@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "autograd/ops.h"
+#include "io/json_limits.h"
 #include "io/npy.h"
 #include "layers/batch_normalization.h"
 #include "layers/conv2d.h"
@@ -24,6 +25,7 @@
 #include "layers/spectral_normalization.h"
 #include "layers/upsampling.h"
 #include "tensor/error.h"
+#include "tools/case_fields.h"
 
 namespace murine {
 
@@ -308,13 +310,10 @@ CaseResult run(const std::string& dir, Device device) {
   CaseResult result;
   json c;
   {
-    std::ifstream in(fs::path(dir) / "case.json");
-    MURINE_CHECK(in, "case.json is missing");
-    try {
-      c = json::parse(in);
-    } catch (const json::exception& e) {
-      throw Error(std::string("case.json is malformed: ") + e.what());
-    }
+    const fs::path path = fs::path(dir) / "case.json";
+    MURINE_CHECK(fs::exists(path), "case.json is missing");
+    c = read_json_file(path.string(), {size_t(1) << 20, 16});
+    check_case_fields(c);  // types and bounds of every known key (tools/case_fields.h)
   }
   CaseFiles files(dir, device);
   double tolerance = c.value("tolerance", 1e-4);

@@ -12,6 +12,7 @@
 #include "autograd/ops.h"
 #include "data/image_folder.h"
 #include "io/atomic_file.h"
+#include "io/json_limits.h"
 #include "layers/losses.h"
 #include "models/summary.h"
 #include "optim/adam.h"
@@ -231,7 +232,7 @@ LoadedClassifier load_classifier(const std::string& checkpoint_path, Device devi
   const Checkpoint c = load_checkpoint(checkpoint_path);
   LoadedClassifier out;
   try {
-    out.config = ClassifierRunConfig::from_json(json::parse(c.config_json));
+    out.config = ClassifierRunConfig::from_json(parse_json(c.config_json, "load_classifier: the config in '" + checkpoint_path + "'"));
   } catch (const json::exception& e) {
     MURINE_CHECK(false, "load_classifier: the config in '" << checkpoint_path << "' is not JSON: " << e.what());
   }
@@ -255,7 +256,7 @@ std::unique_ptr<ClassifierTrainer> ClassifierTrainer::resume(const std::string& 
   const Checkpoint resumed = load_checkpoint(ckpt);
   ClassifierRunConfig config;
   try {
-    config = ClassifierRunConfig::from_json(json::parse(resumed.config_json));
+    config = ClassifierRunConfig::from_json(parse_json(resumed.config_json, std::string(kOp) + ": the config in checkpoint '" + ckpt + "'"));
   } catch (const json::exception& e) {
     MURINE_CHECK(false, kOp << ": the config in checkpoint '" << ckpt << "' is not JSON: " << e.what());
   }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "io/atomic_file.h"
+#include "io/json_limits.h"
 #include "models/summary.h"
 #include "tensor/error.h"
 #include "train/interrupt.h"
@@ -28,10 +29,9 @@ std::string run_dir_name(const std::string& variant, int64_t run) {
 
 // Whether `dir` holds a run of `config` (its config.json, the data-derived sizes aside, is the same).
 bool same_run(const std::string& dir, const ClassifierRunConfig& config) {
-  std::ifstream in(dir + "/config.json");
-  if (!in || !fs::exists(dir + "/checkpoint.safetensors")) return false;
+  if (!fs::exists(dir + "/config.json") || !fs::exists(dir + "/checkpoint.safetensors")) return false;
   try {
-    const nlohmann::json j = nlohmann::json::parse(in);
+    const nlohmann::json j = read_json_file(dir + "/config.json");
     ClassifierRunConfig mine = config.with_recipe(), theirs = ClassifierRunConfig::from_json(j);
     mine.model.channels = theirs.model.channels;
     mine.model.image_size = theirs.model.image_size;

@@ -11,6 +11,7 @@
 #include "data/synthetic_cats.h"
 #include "io/atomic_file.h"
 #include "io/image_grid.h"
+#include "io/json_limits.h"
 #include "tensor/error.h"
 #include "train/interrupt.h"
 #include "train/weight_stats.h"
@@ -48,7 +49,7 @@ void trim_log(const std::string& path, int64_t step) {
 RunConfig config_from_checkpoint(const Checkpoint& c, const std::string& path) {
   RunConfig r;
   try {
-    const json j = json::parse(c.config_json);
+    const json j = parse_json(c.config_json, "murine train: the config in checkpoint '" + path + "'");
     r.model = ModelConfig::from_json(j);
     r.data = j.at("data"), r.batch = j.at("batch"), r.seed = j.at("seed");
     r.synthetic_count = j.at("synthetic_count"), r.sample_every = j.at("sample_every");
