@@ -272,6 +272,8 @@ ClassifierTrainer::ClassifierTrainer(ClassifierRunConfig config, std::string dir
   std::error_code ec;
   fs::create_directories(dir_, ec);
   MURINE_CHECK(!ec && fs::is_directory(dir_), kOp << ": cannot create output directory '" << dir_ << "': " << ec.message());
+  lock_ = std::make_unique<RunLock>(dir_, kOp);  // before anything is written
+  remove_stale_temporaries(dir_);
 
   // The data: the training set minus the validation split, each limited as asked.
   data_ = load_labeled_dataset(config_.data, config_.data_dir, config_.folder_image_size);

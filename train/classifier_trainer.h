@@ -31,6 +31,7 @@
 #include "train/csv_log.h"
 #include "train/metrics.h"
 #include "train/progress.h"
+#include "train/run_lock.h"
 #include "train/trainer.h"
 
 namespace murine {
@@ -115,6 +116,7 @@ class ClassifierTrainer {
 
   ClassifierRunConfig config_;
   std::string dir_;
+  std::unique_ptr<RunLock> lock_;  // the run directory is ours while the trainer lives (train/run_lock.h)
   LabeledDataset data_;   // data_.train is the part trained on (after the validation split and limit)
   LabeledImages val_;
   std::shared_ptr<Sequential> net_;

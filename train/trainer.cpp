@@ -105,6 +105,8 @@ Trainer::Trainer(RunConfig config, std::string dir, const Checkpoint* resumed)
   fs::create_directories(dir_, ec);
   MURINE_CHECK(!ec && fs::is_directory(dir_),
                "murine train: cannot create output directory '" << dir_ << "': " << ec.message());
+  lock_ = std::make_unique<RunLock>(dir_, "murine train");  // before anything is written
+  remove_stale_temporaries(dir_);
 
   manual_seed(config_.seed);
   model_ = make_trainable(config_.model);

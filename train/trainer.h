@@ -10,6 +10,7 @@
 //   samples_<step>.png     the model on the same fixed noise every sample_every steps
 //   samples_final.png, training_images.png, weights.txt (positive/negative/zero weights per layer)
 //   checkpoint.safetensors every network, optimizer, EMA and Dropout stream, the step and the RNG
+//   .lock                  held (flock) by the trainer that writes here (train/run_lock.h)
 #pragma once
 #include <nlohmann/json.hpp>
 
@@ -22,6 +23,7 @@
 #include "train/checkpoint.h"
 #include "train/csv_log.h"
 #include "train/progress.h"
+#include "train/run_lock.h"
 
 namespace murine {
 
@@ -84,6 +86,7 @@ class Trainer {
 
   RunConfig config_;
   std::string dir_;
+  std::unique_ptr<RunLock> lock_;  // the run directory is ours while the trainer lives (train/run_lock.h)
   std::unique_ptr<Trainable> model_;
   Tensor images_;                // the whole training set, (N, 3, S, S) in the model's pixel range
   int64_t per_epoch_ = 1;        // full batches per epoch
