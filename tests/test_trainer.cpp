@@ -77,5 +77,26 @@ TEST(Trainer, BadSettingsAreRefusedNamingTheSetting) {
   expect_error([] { Trainer::resume(temp_path("nowhere")); }, {"nowhere", "not a run directory"});
 }
 
+// losses.csv on resume: a last row cut off mid-write (a killed writer) is dropped; a garbled row in
+// the middle is an error naming the file and the line (it used to be dropped without a word).
+TEST(TrainerResume, LossesCsvRowsAreCheckedByLine) {
+  const std::string dir = temp_path("csv_rows");
+  {
+    Trainer t(small_run("dcgan_torch", 3), dir);
+    t.set_progress_output(nullptr);
+    t.run(false);
+  }
+  const std::string csv = dir + "/losses.csv", good = read_file(csv);
+  io_test::write_file(csv, good + "4,0.5");  // unfinished row of a step after the checkpoint
+  {
+    std::unique_ptr<Trainer> r = Trainer::resume(dir, 3);
+    EXPECT_EQ(read_file(csv), good);
+  }
+  std::string garbled = good;
+  garbled.insert(garbled.find('\n') + 1, "x,1,2\n");  // line 2
+  io_test::write_file(csv, garbled);
+  expect_error([&] { Trainer::resume(dir, 4); }, {csv, "line 2", "not a row of losses"});
+}
+
 }  // namespace
 }  // namespace murine

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "io/json_limits.h"
 #include "io/safetensors.h"
 #include "tensor/error.h"
 
@@ -42,6 +43,7 @@ Checkpoint load_checkpoint(const std::string& path, Device device) {
   } catch (const std::exception&) {
     throw Error("load_checkpoint: '" + path + "' has malformed step or rng metadata");
   }
+  MURINE_CHECK(c.step >= 0, "load_checkpoint: '" << path << "' records step " << c.step << " (negative)");
   for (const auto& [key, value] : meta) {
     if (key.rfind("stream:", 0) != 0) continue;
     Generator g;
@@ -53,15 +55,16 @@ Checkpoint load_checkpoint(const std::string& path, Device device) {
       space = std::string::npos;
     }
     MURINE_CHECK(space != std::string::npos && used == space,
-                 "load_checkpoint: '" << path << "' has malformed metadata " << key << " = '" << value << "'");
+                 "load_checkpoint: '" << path << "' has malformed metadata " << text_excerpt(key) << " = "
+                                      << text_excerpt(value) << " (expected \"SEED OFFSET\")");
     c.streams[key.substr(7)] = g;
   }
   c.architecture = meta.count("architecture") ? meta.at("architecture") : "";
   c.config_json = meta.count("config") ? meta.at("config") : "";
   for (auto& [key, tensor] : load_safetensors(path, device)) {
     size_t cut = key.find(kSeparator);
-    MURINE_CHECK(cut != std::string::npos, "load_checkpoint: '" << path << "' holds '" << key
-                                                                << "', which names no part");
+    MURINE_CHECK(cut != std::string::npos, "load_checkpoint: '" << path << "' holds " << text_excerpt(key)
+                                                                << ", which names no part");
     c.parts[key.substr(0, cut)][key.substr(cut + 1)] = tensor;
   }
   return c;

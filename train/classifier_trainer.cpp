@@ -65,19 +65,35 @@ Generator augmentation_stream(uint64_t seed, int64_t step) {
 }
 
 // Rows of history.csv up to `epochs` (the rest was logged after the last checkpoint); rewrites the file
-// with them and returns them. Empty fields are NaN. Rows that do not parse are dropped.
+// with them and returns them. Empty fields are NaN. A last line without its newline (a writer killed
+// mid-row) is dropped; any other row that does not parse, or is out of order, is an error naming the
+// file and the line.
 std::vector<EpochRecord> trim_history(const std::string& path, int64_t epochs) {
   std::vector<EpochRecord> rows;
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   std::string line, kept;
-  if (in && std::getline(in, line)) kept = line + "\n";
+  int64_t number = 0;
   while (in && std::getline(in, line) && (int64_t)rows.size() < epochs) {
+    ++number;
+    if (in.eof()) break;  // no newline after it: an unfinished row
+    if (number == 1) {
+      kept = line + "\n";
+      continue;
+    }
     std::vector<double> v;
     std::stringstream s(line);
     std::string field;
-    while (std::getline(s, field, ',')) v.push_back(field.empty() ? kNaN : std::strtod(field.c_str(), nullptr));
+    bool numbers = true;
+    while (std::getline(s, field, ',')) {
+      char* end = nullptr;
+      const double x = field.empty() ? kNaN : std::strtod(field.c_str(), &end);
+      numbers = numbers && (field.empty() || *end == '\0');
+      v.push_back(x);
+    }
     if (!line.empty() && line.back() == ',') v.push_back(kNaN);
-    if (v.size() != kHistoryColumns.size() || (int64_t)v[0] != (int64_t)rows.size() + 1) continue;
+    MURINE_CHECK(numbers && v.size() == kHistoryColumns.size() && v[0] == (double)(rows.size() + 1),
+                 kOp << ": " << path << " line " << number << " is not the row of epoch " << rows.size() + 1 << " ("
+                     << kHistoryColumns.size() << " comma-separated numbers)");
     rows.push_back({(int64_t)v[0], v[1], v[2], v[3], v[4], v[5], v[6]});
     kept += line + "\n";
   }

@@ -2,6 +2,7 @@
 #include "train/trainer.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -29,17 +30,27 @@ constexpr int64_t kShownImages = 64;  // training_images.png and the sample grid
 void write_text(const std::string& path, const std::string& text) { write_file_atomic(path, text, "murine train"); }
 
 // Keeps the header and the rows of losses.csv up to `step` (rows a crashed run logged after its last
-// checkpoint would otherwise appear twice). A row that does not start with a step number is dropped.
+// checkpoint would otherwise appear twice). A last line without its newline (a writer killed
+// mid-row) is dropped; any other row that does not start with a step number is an error naming the
+// file and the line.
 void trim_log(const std::string& path, int64_t step) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) return;
   std::string line, kept;
-  bool header = true;
+  int64_t number = 0;
   while (std::getline(in, line)) {
+    ++number;
+    if (in.eof()) break;  // no newline after it: an unfinished row
+    if (number == 1) {
+      kept += line + "\n";
+      continue;
+    }
     char* end = nullptr;
-    const long long row_step = header ? 0 : std::strtoll(line.c_str(), &end, 10);
-    if (header || (end != line.c_str() && row_step <= step)) kept += line + "\n";
-    header = false;
+    errno = 0;
+    const long long row_step = std::strtoll(line.c_str(), &end, 10);
+    MURINE_CHECK(end != line.c_str() && *end == ',' && errno == 0 && row_step >= 0,
+                 "murine train: " << path << " line " << number << " is not a row of losses (it should start with a step number)");
+    if (row_step <= step) kept += line + "\n";
   }
   in.close();
   write_text(path, kept);
