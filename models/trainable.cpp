@@ -1,6 +1,7 @@
 // The three trainable models behind one interface (see trainable.h).
 #include "models/trainable.h"
 
+#include <cmath>
 #include <sstream>
 #include <type_traits>
 #include <vector>
@@ -267,10 +268,34 @@ ModelConfig ModelConfig::from_json(const json& j) {
   return c;
 }
 
+// Sizes from a command line or a file are bounded before anything is allocated: far above every model
+// of the reference scripts (widths up to 1024, 64×64 images, 1000 diffusion steps), far below what
+// would exhaust memory in the constructors.
+constexpr int64_t kMaxWidth = 8192, kMaxImageSize = 1024, kMaxWidths = 8, kMaxBlockDepth = 16,
+                  kMaxSamplingSteps = 10000;
+
+void check_bounded(const char* key, int64_t value, int64_t lo, int64_t hi) {
+  MURINE_CHECK(value >= lo && value <= hi, "model config: " << key << " = " << value << " is outside [" << lo << ", "
+                                                            << hi << "]");
+}
+
 std::unique_ptr<Trainable> make_trainable(const ModelConfig& c) {
-  MURINE_CHECK(c.window2d_width > 0, "model: window2d_width (r) must be positive, got " << c.window2d_width);
-  MURINE_CHECK(c.lr >= 0, "model: lr must be positive (or 0 for the model's default), got " << c.lr);
+  MURINE_CHECK(std::isfinite(c.window2d_width) && c.window2d_width > 0,
+               "model: window2d_width (r) must be positive, got " << c.window2d_width);
+  MURINE_CHECK(std::isfinite(c.lr) && c.lr >= 0, "model: lr must be positive (or 0 for the model's default), got " << c.lr);
   MURINE_CHECK(c.sampling_steps > 0, "model: sampling_steps must be positive, got " << c.sampling_steps);
+  check_bounded("image_size", c.image_size, 1, kMaxImageSize);
+  check_bounded("latent", c.latent, 1, kMaxWidth);
+  check_bounded("ngf", c.ngf, 1, kMaxWidth);
+  check_bounded("ndf", c.ndf, 1, kMaxWidth);
+  check_bounded("block_depth", c.block_depth, 1, kMaxBlockDepth);
+  check_bounded("sampling_steps", c.sampling_steps, 1, kMaxSamplingSteps);
+  MURINE_CHECK(std::isfinite(c.width_scale) && c.width_scale > 0 && c.width_scale <= 8,
+               "model config: width_scale = " << c.width_scale << " is outside (0, 8]");
+  MURINE_CHECK(std::isfinite(c.ema) && c.ema >= 0 && c.ema <= 1, "model config: ema = " << c.ema << " is outside [0, 1]");
+  MURINE_CHECK(!c.widths.empty() && (int64_t)c.widths.size() <= kMaxWidths,
+               "model config: widths has " << c.widths.size() << " entries (1 to " << kMaxWidths << ")");
+  for (int64_t w : c.widths) check_bounded("an entry of widths", w, 1, kMaxWidth);
   if (c.model == "dcgan_torch") return std::make_unique<TrainableDcganTorch>(c);
   if (c.model == "dcgan_keras") return std::make_unique<TrainableDcganKeras>(c);
   if (c.model == "ddim") return std::make_unique<TrainableDdim>(c);

@@ -77,6 +77,19 @@ TEST(Trainer, BadSettingsAreRefusedNamingTheSetting) {
   expect_error([] { Trainer::resume(temp_path("nowhere")); }, {"nowhere", "not a run directory"});
 }
 
+// Absurd sizes (from a command line or a file's config) are refused before anything is allocated.
+TEST(TrainerResume, AbsurdSizesAreRefusedBeforeAllocating) {
+  RunConfig c = small_run("dcgan_torch", 2);
+  c.model.ngf = 200000;
+  expect_error([&] { Trainer t(c, temp_path("huge_ngf")); }, {"model config: ngf = 200000", "[1, 8192]"});
+  c = small_run("ddim", 2);
+  c.model.widths = {16, 1 << 20};
+  expect_error([&] { Trainer t(c, temp_path("huge_widths")); }, {"an entry of widths = 1048576"});
+  c = small_run("dcgan_torch", 2);
+  c.synthetic_count = 1'000'000'000;
+  expect_error([&] { Trainer t(c, temp_path("huge_count")); }, {"synthetic_count = 1000000000", "GB"});
+}
+
 // losses.csv on resume: a last row cut off mid-write (a killed writer) is dropped; a garbled row in
 // the middle is an error naming the file and the line (it used to be dropped without a word).
 TEST(TrainerResume, LossesCsvRowsAreCheckedByLine) {

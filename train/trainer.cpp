@@ -95,6 +95,14 @@ void RunConfig::check(const std::string& op) const {
   MURINE_CHECK(model.window2d_width > 0, op << ": window2d_width must be positive, got " << model.window2d_width);
   MURINE_CHECK(sample_every > 0, op << ": sample_every must be positive, got " << sample_every);
   MURINE_CHECK(synthetic_count > 0, op << ": synthetic_count must be positive, got " << synthetic_count);
+  // bounded before anything is allocated: the images are held in memory, 3·S²·4 bytes each
+  const double image_bytes = 3.0 * (double)model.image_size * (double)model.image_size * 4.0;
+  MURINE_CHECK(synthetic_count <= 1'000'000 && synthetic_count * image_bytes <= 16e9,
+               op << ": synthetic_count = " << synthetic_count << " images of " << model.image_size << "² would take "
+                  << synthetic_count * image_bytes / 1e9 << " GB (at most 1000000 images and 16 GB)");
+  MURINE_CHECK(batch <= 65536, op << ": batch = " << batch << " is beyond the limit 65536");
+  MURINE_CHECK(steps <= 100'000'000 && epochs <= 1'000'000, op << ": steps = " << steps << " or epochs = " << epochs
+                                                               << " is beyond the limits 1e8 / 1e6");
 }
 
 Trainer::Trainer(RunConfig config, std::string dir) : Trainer(std::move(config), std::move(dir), nullptr) {}
