@@ -1,9 +1,11 @@
 // JSON read from files is bounded (io/json_limits.h): depth and size are checked before nlohmann
 // parses (a deep value used to overflow the stack), syntax errors name a byte offset instead of
 // quoting the file, and error messages show short excerpts; case.json's fields are type- and
-// range-checked (tools/case_fields.h); model configs refuse a float for an integer.
+// range-checked (tools/case_fields.h); model configs refuse a float for an integer; and a checkpoint
+// with NaN or Inf weights is named when sampled or resumed (train/checkpoint.h check_finite).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "io/json_limits.h"
@@ -96,6 +98,20 @@ TEST(JsonLimits, ModelConfigFieldsAreTypeChecked) {
   expect_error([] { ModelConfig::from_json(json{{"standard", 1}}); }, {"'standard' must be a boolean"});
   expect_error([] { ModelConfig::from_json(json{{"model", 5}}); }, {"'model' must be a string"});
   EXPECT_EQ(ModelConfig::from_json(json{{"ngf", 16}, {"lr", 1}}).ngf, 16);  // an integer is a number too
+}
+
+// A diverged run's weights are named when sampling or resuming, not turned into black pictures.
+TEST(CheckpointValues, NonFiniteWeightsAreNamed) {
+  Checkpoint c;
+  c.architecture = "x";
+  Tensor w = Tensor::empty({3});
+  w.data()[0] = 1.0f, w.data()[1] = std::nanf(""), w.data()[2] = INFINITY;
+  c.parts["generator"]["main.0.weight"] = w;
+  c.parts["generator"]["main.0.bias"] = Tensor::empty({0});
+  expect_error([&] { check_finite(c, "ck.safetensors"); },
+               {"ck.safetensors", "generator/main.0.weight", "2 non-finite values", "of 3"});
+  w.data()[1] = w.data()[2] = 0.5f;
+  EXPECT_NO_THROW(check_finite(c, "ck.safetensors"));
 }
 
 TEST(CaseFields, TypesAndBoundsNameTheKey) {

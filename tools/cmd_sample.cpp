@@ -42,6 +42,7 @@ int run_sample(const SampleArgs& a) {
                  "murine sample: '" << a.checkpoint << "' is a directory without a checkpoint.safetensors (not a run directory)");
   }
   Checkpoint c = load_checkpoint(path);
+  check_finite(c, path);
   ModelConfig config;
   try {
     config = ModelConfig::from_json(parse_json(c.config_json, "murine sample: the config in checkpoint '" + path + "'"));

@@ -1,7 +1,9 @@
 // Training checkpoints in one safetensors file.
 #include "train/checkpoint.h"
 
+#include <cmath>
 #include <string>
+#include <vector>
 
 #include "io/json_limits.h"
 #include "io/safetensors.h"
@@ -71,5 +73,17 @@ Checkpoint load_checkpoint(const std::string& path, Device device) {
 }
 
 const StateDict& checkpoint_part(const Checkpoint& c, const std::string& name) { return checkpoint_part(c.parts, name); }
+
+void check_finite(const Checkpoint& c, const std::string& path) {
+  for (const auto& [part, tensors] : c.parts)
+    for (const auto& [name, tensor] : tensors) {
+      const std::vector<float> values = tensor.to(Device::CPU).to_vector();
+      int64_t bad = 0;
+      for (float v : values) bad += !std::isfinite(v);
+      MURINE_CHECK(bad == 0, "checkpoint '" << path << "': tensor " << text_excerpt(part + "/" + name) << " holds " << bad
+                                            << " non-finite value" << (bad == 1 ? "" : "s") << " (NaN or Inf) of "
+                                            << values.size() << ": the run diverged before it was saved");
+    }
+}
 
 }  // namespace murine

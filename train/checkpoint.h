@@ -33,4 +33,9 @@ Checkpoint load_checkpoint(const std::string& path, Device device = Device::CPU)
 // in models/trainable.h).
 const StateDict& checkpoint_part(const Checkpoint& checkpoint, const std::string& name);
 
+// Throws murine::Error naming the checkpoint, the tensor ("part/name") and how many of its values are
+// NaN or infinite, for the first tensor that has any: a diverged run's checkpoint would otherwise sample
+// all-black pictures, or resume into NaN losses, without a word.
+void check_finite(const Checkpoint& checkpoint, const std::string& path);
+
 }  // namespace murine

@@ -246,6 +246,7 @@ Evaluation evaluate(Module& network, const LabeledImages& set, int64_t batch, De
 
 LoadedClassifier load_classifier(const std::string& checkpoint_path, Device device) {
   const Checkpoint c = load_checkpoint(checkpoint_path);
+  check_finite(c, checkpoint_path);
   LoadedClassifier out;
   try {
     out.config = ClassifierRunConfig::from_json(parse_json(c.config_json, "load_classifier: the config in '" + checkpoint_path + "'"));
@@ -270,6 +271,7 @@ std::unique_ptr<ClassifierTrainer> ClassifierTrainer::resume(const std::string& 
   MURINE_CHECK(fs::is_directory(dir), kOp << ": --resume '" << dir << "' is not a run directory");
   const std::string ckpt = dir + "/" + kCheckpoint;
   const Checkpoint resumed = load_checkpoint(ckpt);
+  check_finite(resumed, ckpt);
   ClassifierRunConfig config;
   try {
     config = ClassifierRunConfig::from_json(parse_json(resumed.config_json, std::string(kOp) + ": the config in checkpoint '" + ckpt + "'"));

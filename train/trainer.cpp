@@ -111,6 +111,7 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string& dir, int64_t steps, 
   MURINE_CHECK(fs::is_directory(dir), "murine train: --resume '" << dir << "' is not a run directory");
   const std::string ckpt = dir + "/" + kCheckpoint;
   const Checkpoint resumed = load_checkpoint(ckpt);
+  check_finite(resumed, ckpt);
   RunConfig config = config_from_checkpoint(resumed, ckpt);
   config.steps = std::max(config.steps, steps);
   config.device = device;
