@@ -1,10 +1,14 @@
 // The image-folder data set: listing, eager decoding, per-epoch shuffling (data/image_folder.h).
 #include "data/image_folder.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <filesystem>
+#include <set>
+#include <utility>
 
 #include "tensor/error.h"
 #include "tensor/philox.h"
@@ -26,18 +30,48 @@ constexpr uint64_t kShuffleKey = 0x53485546464C4531ull;  // "SHUFFLE1"
 
 }  // namespace
 
-std::vector<std::string> list_image_files(const std::string& folder) {
+std::vector<std::string> list_image_files(const std::string& folder, FolderWalk* walk) {
   std::error_code ec;
   MURINE_CHECK(fs::exists(folder, ec), "image folder '" << folder << "' does not exist");
   MURINE_CHECK(fs::is_directory(folder, ec), "image folder '" << folder << "' is not a directory");
+  FolderWalk counts;
   std::vector<std::string> files;
-  fs::recursive_directory_iterator it(folder, fs::directory_options::follow_directory_symlink, ec), end;
-  MURINE_CHECK(!ec, "image folder '" << folder << "' cannot be read: " << ec.message());
-  for (; it != end; it.increment(ec)) {
-    MURINE_CHECK(!ec, "image folder '" << folder << "' cannot be read: " << ec.message());
-    if (it->is_regular_file(ec) && is_image_file(it->path())) files.push_back(it->path().string());
+  // Each real directory once, whatever the links: a directory is known by its (device, inode), so
+  // links back to a parent or to the folder itself end the walk instead of looping forever.
+  std::set<std::pair<dev_t, ino_t>> seen;
+  auto first_visit = [&](const fs::path& dir) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) return false;
+    return seen.insert({st.st_dev, st.st_ino}).second;
+  };
+  std::vector<std::pair<fs::path, int>> pending = {{fs::path(folder), 0}};  // directory, depth
+  first_visit(folder);
+  while (!pending.empty()) {
+    const auto [dir, depth] = pending.back();
+    pending.pop_back();
+    ++counts.directories;
+    fs::directory_iterator it(dir, ec), end;
+    MURINE_CHECK(!ec, "image folder '" << folder << "': cannot read '" << dir.string() << "': " << ec.message());
+    for (; it != end; it.increment(ec)) {
+      MURINE_CHECK(!ec, "image folder '" << folder << "': cannot read '" << dir.string() << "': " << ec.message());
+      const fs::path& path = it->path();
+      if (it->is_directory(ec)) {  // follows links
+        MURINE_CHECK(depth + 1 <= kMaxFolderDepth, "image folder '" << folder << "': directories nest deeper than "
+                                                                   << kMaxFolderDepth << " levels at '" << path.string() << "'");
+        if (first_visit(path)) pending.push_back({path, depth + 1});
+        else ++counts.repeated_directories;
+      } else if (it->is_regular_file(ec) && is_image_file(path)) {
+        MURINE_CHECK(files.size() < kMaxFolderImages, "image folder '" << folder << "' holds more than "
+                                                                       << kMaxFolderImages << " image files");
+        files.push_back(path.string());
+      } else {
+        ++counts.other_entries;
+      }
+    }
   }
   std::sort(files.begin(), files.end());
+  counts.image_files = (int64_t)files.size();
+  if (walk) *walk = counts;
   return files;
 }
 
@@ -81,7 +115,7 @@ Tensor gather_rows(const Tensor& images, const std::vector<int64_t>& indices, in
 ImageFolder::ImageFolder(const std::string& folder, int size, std::ostream& warnings)
     : folder_(folder), size_(size) {
   MURINE_CHECK(size >= 1, "image folder '" << folder << "': image size must be positive; got " << size);
-  const std::vector<std::string> candidates = list_image_files(folder);
+  const std::vector<std::string> candidates = list_image_files(folder, &walk_);
   MURINE_CHECK(!candidates.empty(), "image folder '" << folder << "' holds no PNG or JPEG files");
   std::vector<Tensor> loaded;
   for (const std::string& file : candidates) {

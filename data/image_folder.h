@@ -14,9 +14,20 @@
 
 namespace murine {
 
+// What a folder walk found: image files, other entries (files of other types, sockets, broken links),
+// the directories read, and the links to directories already read (skipped, so cycles end).
+struct FolderWalk {
+  int64_t image_files = 0, other_entries = 0, directories = 0, repeated_directories = 0;
+};
+
+constexpr int kMaxFolderDepth = 64;               // directories inside each other
+constexpr size_t kMaxFolderImages = 10'000'000;   // image files in one walk
+
 // The *.png, *.jpg and *.jpeg files (extension in any case) under `folder`, recursively, sorted by
-// path. Throws murine::Error naming the folder when it is missing or not a directory.
-std::vector<std::string> list_image_files(const std::string& folder);
+// path. Links to directories are followed, but each real directory (device, inode) is read once.
+// Throws murine::Error naming the folder when it is missing, not a directory, unreadable, nested
+// deeper than kMaxFolderDepth or holding more than kMaxFolderImages images. `walk` gets the counts.
+std::vector<std::string> list_image_files(const std::string& folder, FolderWalk* walk = nullptr);
 
 // A random permutation of 0 … n-1 (Fisher–Yates, j = ⌊u·(i+1)⌋ with u ~ U[0, 1) from gen).
 std::vector<int64_t> random_permutation(int64_t n, Generator& gen);
@@ -40,7 +51,8 @@ class ImageFolder {
   int64_t count() const { return images_.size(0); }        // images loaded
   int image_size() const { return size_; }
   const std::vector<std::string>& files() const { return files_; }  // the loaded files, sorted
-  const std::vector<std::string>& skipped() const { return skipped_; }
+  const std::vector<std::string>& skipped() const { return skipped_; }  // image files that did not decode
+  const FolderWalk& walk() const { return walk_; }  // what the folder walk found
   const Tensor& images() const { return images_; }          // (N, 3, S, S)
 
   // Full batches of batch_size per epoch (the last partial batch is dropped, as the reference scripts' loaders
@@ -53,6 +65,7 @@ class ImageFolder {
   std::string folder_;
   int size_;
   std::vector<std::string> files_, skipped_;
+  FolderWalk walk_;
   Tensor images_;
 };
 
