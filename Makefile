@@ -24,7 +24,7 @@ OBJ      := $(BUILD)/obj
 # reassociation: reductions stay in order).
 CXXFLAGS := -std=c++20 -O2 -g -fopenmp -fno-math-errno -fno-trapping-math -fvect-cost-model=dynamic -Wall -Wextra -Wno-unused-parameter -I. -MMD -MP
 LDFLAGS  := -fopenmp
-LDLIBS   := -lopenblas -lpthread -lz
+LDLIBS   := -lopenblas -lpthread -lz -lpng16 -ljpeg
 # sm_90 machine code plus compute_90 PTX, which newer GPUs JIT-compile.
 NVCCFLAGS := -std=c++20 -O2 -I. -MMD -MP \
              -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90 \

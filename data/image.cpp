@@ -1,4 +1,4 @@
-// Image decoding (stb_image), area resizing and centre cropping (data/image.h).
+// Area resizing and centre cropping (data/image.h); decoding is data/image_decode.cpp.
 #include "data/image.h"
 
 #include <algorithm>
@@ -7,17 +7,6 @@
 
 #include "autograd/ops.h"
 #include "tensor/error.h"
-
-// The stb_image implementation lives in this one translation unit; STATIC keeps its symbols private.
-#define STB_IMAGE_IMPLEMENTATION
-#define STB_IMAGE_STATIC
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#include <stb/stb_image.h>
-#pragma GCC diagnostic pop
 
 namespace murine {
 
@@ -52,19 +41,6 @@ AxisWeights area_weights(int in_size, int out_size) {
 }
 
 }  // namespace
-
-Tensor decode_image(const std::string& path) {
-  int width = 0, height = 0, channels = 0;
-  unsigned char* pixels = stbi_load(path.c_str(), &width, &height, &channels, 3);
-  MURINE_CHECK(pixels != nullptr, "decode_image: cannot decode '" << path << "': " << stbi_failure_reason());
-  Tensor image = Tensor::empty({3, height, width});
-  float* out = image.data();
-  const int64_t plane = (int64_t)height * width;
-  for (int64_t p = 0; p < plane; ++p)
-    for (int c = 0; c < 3; ++c) out[c * plane + p] = pixels[p * 3 + c] / 255.0f;
-  stbi_image_free(pixels);
-  return image;
-}
 
 // Separable: rows first (H → height), then columns (W → width).
 Tensor resize_area(const Tensor& image, int height, int width) {

@@ -8,8 +8,10 @@ packages=(
   libcli11-dev          # command-line parsing for build/murine
   nlohmann-json3-dev    # JSON (safetensors headers, configs)
   libgtest-dev          # GoogleTest
-  libstb-dev            # stb_image_write: the PNGs of `murine mask` (io/png.cpp)
+  libstb-dev            # stb_image_write: writing PNGs (io/png.cpp)
   zlib1g-dev            # gzread: gzipped IDX files (data/idx.cpp)
+  libpng-dev            # PNG decoding (data/image_decode.cpp)
+  libjpeg62-turbo-dev   # JPEG decoding (data/image_decode.cpp)
   dataset-fashion-mnist # Fashion-MNIST's IDX files in /usr/share/datasets/fashion-mnist (--data fashion-mnist)
   python3-matplotlib   # the plots of the demos and experiments (tools/plot_*.py)
 )
