@@ -6,6 +6,8 @@
 #include <png.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -132,6 +134,21 @@ TEST(ImageDecoding, DeclaredSizesAreCheckedBeforeDecoding) {
   expect_error([&] { decode_image(small); }, {"20 x 20 = 400 pixels", "limit of 100"});
   set_max_image_pixels(kDefaultMaxImagePixels);
   EXPECT_EQ(decode_image(small).shape(), (Shape{3, 20, 20}));
+}
+
+// resize_and_center_crop resizes only the window it keeps: the same values, bit for bit, as resizing
+// the whole image and cutting the window out, for wide, tall and square images.
+TEST(ImageResize, TheCroppedWindowAloneEqualsResizeThenCrop) {
+  for (Shape shape : {Shape{3, 5, 200}, Shape{3, 300, 7}, Shape{3, 33, 47}, Shape{1, 64, 64}}) {
+    Tensor image = Tensor::empty(shape);
+    for (int64_t i = 0; i < image.numel(); ++i) image.data()[i] = (float)((i * 37) % 101) / 100.0f;
+    for (int size : {4, 16, 40}) {
+      const double H = (double)shape[1], W = (double)shape[2], scale = size / std::min(H, W);
+      const int height = std::max(size, (int)std::lround(H * scale)), width = std::max(size, (int)std::lround(W * scale));
+      const Tensor want = center_crop(resize_area(image, height, width), size, size);
+      EXPECT_EQ(resize_and_center_crop(image, size).to_vector(), want.to_vector()) << shape_str(shape) << " → " << size;
+    }
+  }
 }
 
 }  // namespace
