@@ -10,6 +10,7 @@ void add_classifier_flags(CLI::App* app, ClassifierFlags& f, bool with_layer) {
   ClassifierRunConfig& r = f.run;
   ClassifierConfig& m = r.model;
   app->add_option("--model", m.model, "mlp, cnn, lenet or vgg16")->capture_default_str();
+  add_image_limit_option(app);
   app->add_option("--data", f.data,
                   "fashion-mnist (the Debian package), mnist DIR, cifar10 DIR or folder DIR (class subfolders)")
       ->expected(1, 2)

@@ -83,6 +83,7 @@ Command add_data_command(CLI::App& app) {
   cats->add_option("--grid", args->grid, "preview grid PNG (default: DIR_grid.png, beside DIR)");
   CLI::App* entropy = sub->add_subcommand("entropy", "mean grey-level image entropy of the PNG/JPEG files in a folder");
   entropy->add_option("dir", args->entropy_dir, "image folder (searched recursively)")->required();
+  add_image_limit_option(entropy);
   return {sub, [args, cats] { return cats->parsed() ? run_cats(*args) : run_entropy(*args); }};
 }
 

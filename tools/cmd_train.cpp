@@ -55,6 +55,7 @@ Command add_train_command(CLI::App& app) {
   Command classifier = add_train_classifier_command(*sub);
   sub->add_option("--flavour", a->flavour, "dcgan: torch (the PyTorch notebook) or keras (the paper's script)");
   sub->add_option("--data", a->run.data, "synthetic-cats or an image folder (PNG/JPEG)");
+  add_image_limit_option(sub);
   sub->add_option("--synthetic-count", a->run.synthetic_count, "number of synthetic faces");
   sub->add_option("--image-size", m.image_size, "image side (dcgan: 32 or 64)");
   sub->add_option("--ngf", m.ngf, "dcgan torch: generator width");

@@ -15,6 +15,9 @@ namespace murine::cli {
 // without CUDA, or no GPU is visible.
 murine::Device parse_device(const std::string& name, const std::string& command);
 
+// --max-image-pixels N on a command that reads image files: set_max_image_pixels (data/image.h).
+void add_image_limit_option(CLI::App* app);
+
 struct Command {
   CLI::App* app;
   std::function<int()> run;
