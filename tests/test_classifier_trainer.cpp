@@ -142,6 +142,25 @@ TEST(ClassifierTrainer, ResumeExtendsARunByEpochs) {
   EXPECT_EQ(lines(read_file(dir + "/history.csv")).size(), 3u);
 }
 
+// history.csv on resume: a row cut off mid-write is dropped, a garbled one is named by its line.
+TEST(ClassifierTrainer, HistoryRowsAreCheckedByLine) {
+  const std::string dir = temp_path("clf_history_rows");
+  ClassifierRunConfig c = tiny_run();
+  c.epochs = 1;
+  {
+    ClassifierTrainer t(c, dir);
+    t.set_progress_output(nullptr);
+    t.run(false);
+  }
+  const std::string csv = dir + "/history.csv", good = read_file(csv);
+  write_file(csv, good + "2,0.5");  // unfinished row
+  EXPECT_EQ(ClassifierTrainer::resume(dir, 1)->history().size(), 1u);
+  EXPECT_EQ(read_file(csv), good);
+  const std::string header = good.substr(0, good.find('\n') + 1);
+  write_file(csv, header + "1,abc,0,0,0,0,0\n");
+  expect_error([&] { ClassifierTrainer::resume(dir, 1); }, {csv, "line 2", "not the row of epoch 1"});
+}
+
 TEST(ClassifierTrainer, ValidationSplitFillsItsColumns) {
   ClassifierRunConfig c = tiny_run();
   c.val_split = 0.25, c.epochs = 1, c.test_limit = 10;

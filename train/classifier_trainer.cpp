@@ -73,13 +73,10 @@ std::vector<EpochRecord> trim_history(const std::string& path, int64_t epochs) {
   std::ifstream in(path, std::ios::binary);
   std::string line, kept;
   int64_t number = 0;
-  while (in && std::getline(in, line) && (int64_t)rows.size() < epochs) {
+  if (in && std::getline(in, line) && !in.eof()) kept = line + "\n", number = 1;  // the header
+  while (number > 0 && (int64_t)rows.size() < epochs && std::getline(in, line)) {
     ++number;
     if (in.eof()) break;  // no newline after it: an unfinished row
-    if (number == 1) {
-      kept = line + "\n";
-      continue;
-    }
     std::vector<double> v;
     std::stringstream s(line);
     std::string field;
