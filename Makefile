@@ -62,7 +62,7 @@ endif
 # build/mode records the last link mode, so switching CUDA=0/1 relinks the binaries.
 $(shell mkdir -p $(BUILD); [ "$$(cat $(BUILD)/mode 2>/dev/null)" = "$(MODE)" ] || echo $(MODE) > $(BUILD)/mode)
 
-.PHONY: all deps test check-includes examples demo demo-ddim demo-classify clean
+.PHONY: fuzz fuzz-build fuzz-bins fuzz-replay sanitize all deps test check-includes examples demo demo-ddim demo-classify clean
 all: $(BUILD)/murine $(BUILD)/murine_tests
 
 deps:
@@ -119,7 +119,35 @@ demo-ddim: $(BUILD)/murine
 demo-classify: $(BUILD)/murine
 	@MURINE=$(BUILD)/murine tools/demo.sh classify
 
+# Fuzzing (fuzz/README.md): the library built by clang++-14 with libFuzzer's coverage, ASan and UBSan
+# into its own folder build-fuzz/ (never build/), one harness per reader. `make fuzz` mutates each
+# harness's corpus for FUZZ_SECONDS; `make fuzz-replay` only replays the committed corpus (for CI).
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build-fuzz
+FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CXXFLAGS := -std=c++20 -O1 -g -fopenmp -fno-omit-frame-pointer $(FUZZ_SANFLAGS) \
+                 -fsanitize=fuzzer-no-link -Wall -Wno-unused-parameter -I. -MMD -MP
+FUZZ_HARNESSES := $(patsubst fuzz/fuzz_%.cpp,%,$(filter-out fuzz/fuzz_input.cpp,$(wildcard fuzz/fuzz_*.cpp)))
+FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz_%)
+
+# Run inside the sub-make that has BUILD=build-fuzz CXX=clang++-14 CXXFLAGS=$(FUZZ_CXXFLAGS).
+fuzz-bins: $(FUZZ_BINS)
+.SECONDARY: $(FUZZ_HARNESSES:%=$(OBJ)/fuzz/fuzz_%.o) $(OBJ)/fuzz/fuzz_input.o
+$(BUILD)/fuzz/fuzz_%: $(OBJ)/fuzz/fuzz_%.o $(OBJ)/fuzz/fuzz_input.o $(OBJ)/tools/reference_case.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) -fopenmp $(FUZZ_SANFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CXX=clang++-14 CXXFLAGS='$(FUZZ_CXXFLAGS)' fuzz-bins
+
+fuzz: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) tools/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
+
+fuzz-replay: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) tools/fuzz.sh replay 0 $(FUZZ_HARNESSES)
+
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(CUDA_OBJS:.o=.d) $(EXAMPLE_SRCS:%.cpp=$(OBJ)/%.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(CUDA_OBJS:.o=.d) $(EXAMPLE_SRCS:%.cpp=$(OBJ)/%.d) \
+         $(wildcard $(OBJ)/fuzz/*.d)
