@@ -133,7 +133,7 @@ FUZZ_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/fuzz/fuzz_%)
 # Run inside the sub-make that has BUILD=build-fuzz CXX=clang++-14 CXXFLAGS=$(FUZZ_CXXFLAGS).
 fuzz-bins: $(FUZZ_BINS)
 .SECONDARY: $(FUZZ_HARNESSES:%=$(OBJ)/fuzz/fuzz_%.o) $(OBJ)/fuzz/fuzz_input.o
-$(BUILD)/fuzz/fuzz_%: $(OBJ)/fuzz/fuzz_%.o $(OBJ)/fuzz/fuzz_input.o $(OBJ)/tools/reference_case.o $(LIB)
+$(BUILD)/fuzz/fuzz_%: $(OBJ)/fuzz/fuzz_%.o $(OBJ)/fuzz/fuzz_input.o $(OBJ)/tools/reference_case.o $(OBJ)/tools/case_fields.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) -fopenmp $(FUZZ_SANFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
