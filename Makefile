@@ -62,7 +62,7 @@ endif
 # build/mode records the last link mode, so switching CUDA=0/1 relinks the binaries.
 $(shell mkdir -p $(BUILD); [ "$$(cat $(BUILD)/mode 2>/dev/null)" = "$(MODE)" ] || echo $(MODE) > $(BUILD)/mode)
 
-.PHONY: fuzz fuzz-build fuzz-bins fuzz-replay sanitize all deps test check-includes examples demo demo-ddim demo-classify clean
+.PHONY: fuzz fuzz-build fuzz-bins fuzz-replay all deps test check-includes examples demo demo-ddim demo-classify clean
 all: $(BUILD)/murine $(BUILD)/murine_tests
 
 deps:
