@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -109,9 +110,12 @@ Tensor decode_jpeg(const std::string& path, const std::vector<unsigned char>& by
   cinfo.err = jpeg_std_error(&error.manager);
   error.manager.error_exit = jpeg_error_exit;
   error.manager.output_message = jpeg_no_output;
-  // Everything the jump may skip is plain data, created before setjmp; no C++ object lives across it.
-  std::vector<unsigned char> rgb;
-  std::string size_error;
+  // The objects the code after setjmp changes live behind pointers made before it, which the jump
+  // leaves intact (a local changed between setjmp and longjmp would be indeterminate after it).
+  const auto rgb_owner = std::make_unique<std::vector<unsigned char>>();
+  const auto size_error_owner = std::make_unique<std::string>();
+  std::vector<unsigned char>& rgb = *rgb_owner;
+  std::string& size_error = *size_error_owner;
   JSAMPROW row = nullptr;
   if (setjmp(error.jump)) {
     jpeg_destroy_decompress(&cinfo);
