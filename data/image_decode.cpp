@@ -113,9 +113,7 @@ Tensor decode_jpeg(const std::string& path, const std::vector<unsigned char>& by
   // The objects the code after setjmp changes live behind pointers made before it, which the jump
   // leaves intact (a local changed between setjmp and longjmp would be indeterminate after it).
   const auto rgb_owner = std::make_unique<std::vector<unsigned char>>();
-  const auto size_error_owner = std::make_unique<std::string>();
   std::vector<unsigned char>& rgb = *rgb_owner;
-  std::string& size_error = *size_error_owner;
   JSAMPROW row = nullptr;
   if (setjmp(error.jump)) {
     jpeg_destroy_decompress(&cinfo);
@@ -127,12 +125,9 @@ Tensor decode_jpeg(const std::string& path, const std::vector<unsigned char>& by
   jpeg_read_header(&cinfo, TRUE);
   try {
     check_size(path, cinfo.image_width, cinfo.image_height);
-  } catch (const Error& e) {
-    size_error = e.what();
-  }
-  if (!size_error.empty()) {
+  } catch (...) {  // as decode_png: free the decoder, then let the size error out
     jpeg_destroy_decompress(&cinfo);
-    throw Error(size_error);
+    throw;
   }
   const bool cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
   cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;  // grey and YCbCr become RGB
