@@ -28,6 +28,8 @@ class IdxReader {
   IdxReader(const std::string& path, const char* op) : path_(path), op_(op) {
     std::error_code ec;
     MURINE_CHECK(fs::is_regular_file(path, ec), op << ": " << path << ": no such file");
+    file_size_ = (int64_t)fs::file_size(path, ec);
+    MURINE_CHECK(!ec, op << ": " << path << ": cannot read its size");
     file_.reset(gzopen(path.c_str(), "rb"));
     MURINE_CHECK(file_, op << ": " << path << ": cannot open");
   }
@@ -50,8 +52,20 @@ class IdxReader {
     position_ += bytes;
   }
 
-  // The whole file's size in bytes as its header gives it, for the truncated-file message.
-  void announce_size(int64_t bytes) { announced_ = bytes; }
+  // The whole file's size in bytes as its header gives it. Checked against what the file can hold
+  // before anything that size is allocated: a plain file must be that long, and a gzip stream inflates
+  // at most 1032-fold (deflate's limit), so a few bytes cannot announce gigabytes.
+  void announce_size(int64_t bytes) {
+    announced_ = bytes;
+    if (gzdirect(file_.get())) {
+      MURINE_CHECK(bytes <= file_size_, op_ << ": " << path_ << ": truncated: the file holds " << file_size_
+                                            << " bytes" << announced());
+    } else {
+      MURINE_CHECK(bytes <= file_size_ * kMaxDeflateRatio,
+                   op_ << ": " << path_ << ": truncated: a gzip file of " << file_size_
+                       << " bytes cannot inflate to the " << bytes << " bytes its header announces");
+    }
+  }
 
   uint32_t read_u32(const char* what) {
     unsigned char b[4];
@@ -84,7 +98,9 @@ class IdxReader {
 
   std::string path_;
   const char* op_;
+  static constexpr int64_t kMaxDeflateRatio = 1032;
   int64_t position_ = 0, announced_ = -1;  // bytes read so far; the size the header announces
+  int64_t file_size_ = 0;                  // on disk
   std::unique_ptr<gzFile_s, Closer> file_;
 };
 

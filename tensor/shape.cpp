@@ -7,18 +7,29 @@
 
 namespace murine {
 
+// Every dimension is at least 0, and the product of the nonzero ones fits in int64 (checked, since
+// shapes come from files): a shape (0, 2^40, 2^40) is refused rather than overflowing a stride.
 int64_t numel(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
+  bool empty = false;
+  for (int64_t d : shape) {
+    MURINE_CHECK(d >= 0, "numel: shape " << shape_str(shape) << " has a negative dimension");
+    if (d == 0) {
+      empty = true;
+      continue;
+    }
+    MURINE_CHECK(!__builtin_mul_overflow(n, d, &n), "numel: shape " << shape_str(shape) << " has more than 2^63 elements");
+  }
+  return empty ? 0 : n;
 }
 
 Shape contiguous_strides(const Shape& shape) {
+  numel(shape);  // the strides are partial products of the dimensions: this checks they fit
   Shape strides(shape.size());
   int64_t s = 1;
   for (int i = (int)shape.size() - 1; i >= 0; --i) {
     strides[i] = s;
-    s *= shape[i];
+    s *= std::max<int64_t>(shape[i], 1);
   }
   return strides;
 }

@@ -10,8 +10,10 @@ namespace murine {
 Tensor Tensor::empty(const Shape& shape, Device device) {
   for (int64_t d : shape)
     MURINE_CHECK(d >= 0, "empty: negative dimension in shape " << shape_str(shape));
+  const int64_t n = murine::numel(shape);
+  MURINE_CHECK(n <= (INT64_MAX >> 2), "empty: shape " << shape_str(shape) << " needs more than 2^63 bytes");
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(device, (size_t)murine::numel(shape) * sizeof(float));
+  impl->storage = std::make_shared<Storage>(device, (size_t)n * sizeof(float));
   impl->shape = shape;
   return Tensor(std::move(impl));
 }

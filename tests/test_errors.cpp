@@ -42,6 +42,18 @@ TEST(Errors, Factories) {
   expect_error([] { arange(0, 1, 0); }, {"arange", "step"});
 }
 
+// Shapes come from files: sizes are checked products, never overflowing int64 (UB).
+TEST(Errors, HugeShapesAreRefusedNotOverflowed) {
+  const int64_t big = int64_t(1) << 40;
+  EXPECT_EQ(numel({2, 0, 3}), 0);
+  EXPECT_EQ(contiguous_strides({2, 0, 3}), (Shape{3, 3, 1}));
+  expect_error([&] { numel({0, big, big}); }, {"numel", "(0, 1099511627776, 1099511627776)", "2^63"});
+  expect_error([&] { numel({big, big}); }, {"numel", "2^63"});
+  expect_error([&] { contiguous_strides({big, big, 0}); }, {"numel", "2^63"});
+  expect_error([&] { numel({3, -2}); }, {"numel", "negative", "(3, -2)"});
+  expect_error([&] { zeros({int64_t(1) << 31, int64_t(1) << 31}); }, {"empty", "2^63 bytes"});
+}
+
 TEST(Errors, ItemAndUndefinedTensors) {
   expect_error([] { zeros({2}).item(); }, {"item", "(2,)"});
   expect_error([] { Tensor().shape(); }, {"undefined"});

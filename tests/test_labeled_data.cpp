@@ -115,6 +115,14 @@ TEST(Idx, BadFilesGiveOneLineErrorsNamingTheFile) {
   expect_one_line_error([&] { read_idx_images(too_many); }, {too_many, "exceed the limit"});
   expect_one_line_error([&] { read_idx_images(short_header); }, {short_header, "truncated"});
   expect_one_line_error([&] { read_idx_images(dir.file("absent")); }, {dir.file("absent"), "no such file"});
+  // A header announcing more than the file can hold is refused before the images are allocated: a
+  // plain file must be as long as announced, a gzip stream can inflate at most 1032-fold.
+  const std::string plain_short = dir.file("plain_short"), gz_short = dir.file("gz_short.gz");
+  write_file(plain_short, idx_images(131074, 3, 1286, 11));  // 2 GiB as floats, from 27 bytes
+  write_gzip(gz_short, idx_images(100000, 28, 28, 0));
+  expect_one_line_error([&] { read_idx_images(plain_short); },
+                        {plain_short, "truncated", "holds 27 bytes", "announces 505683508 bytes"});
+  expect_one_line_error([&] { read_idx_images(gz_short); }, {gz_short, "cannot inflate to the 78400016 bytes"});
 }
 
 // The four MNIST files in `dir`: 3 training and 2 test images of 2 × 2, the label files gzipped.
