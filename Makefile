@@ -62,7 +62,7 @@ endif
 # build/mode records the last link mode, so switching CUDA=0/1 relinks the binaries.
 $(shell mkdir -p $(BUILD); [ "$$(cat $(BUILD)/mode 2>/dev/null)" = "$(MODE)" ] || echo $(MODE) > $(BUILD)/mode)
 
-.PHONY: fuzz fuzz-build fuzz-bins fuzz-replay all deps test check-includes examples demo demo-ddim demo-classify clean
+.PHONY: fuzz fuzz-build fuzz-bins fuzz-replay sanitize sanitize-bins all deps test check-includes examples demo demo-ddim demo-classify clean
 all: $(BUILD)/murine $(BUILD)/murine_tests
 
 deps:
@@ -145,6 +145,28 @@ fuzz: fuzz-build
 
 fuzz-replay: fuzz-build
 	@FUZZ_BUILD=$(FUZZ_BUILD) tools/fuzz.sh replay 0 $(FUZZ_HARNESSES)
+
+# `make sanitize` (tools/sanitize.sh): the library, CLI and tests built by g++ with AddressSanitizer and
+# UBSan (-O1, every UB report fatal) into build-sanitize/, then the unit tests, the reference cases,
+# a tiny train/resume/sample through the CLI, and the fuzz corpus replayed through each harness linked
+# with fuzz/replay_main.cpp instead of libFuzzer (so it needs no clang).
+SAN_BUILD := build-sanitize
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SAN_CXXFLAGS := $(filter-out -O2,$(CXXFLAGS)) -O1 $(SAN_FLAGS)
+REPLAY_BINS := $(FUZZ_HARNESSES:%=$(BUILD)/replay/replay_%)
+
+# Run inside the sub-make that has BUILD=build-sanitize CXXFLAGS=$(SAN_CXXFLAGS).
+sanitize-bins: $(BUILD)/murine $(BUILD)/murine_tests $(REPLAY_BINS)
+.SECONDARY: $(OBJ)/fuzz/replay_main.o
+$(BUILD)/replay/replay_%: $(OBJ)/fuzz/fuzz_%.o $(OBJ)/fuzz/fuzz_input.o $(OBJ)/fuzz/replay_main.o \
+                          $(OBJ)/tools/reference_case.o $(OBJ)/tools/case_fields.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CXXFLAGS='$(SAN_CXXFLAGS)' LDFLAGS='-fopenmp $(SAN_FLAGS)' \
+	  sanitize-bins
+	@tools/sanitize.sh $(SAN_BUILD)
 
 clean:
 	rm -rf $(BUILD)

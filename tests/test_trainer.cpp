@@ -102,13 +102,31 @@ TEST(TrainerResume, LossesCsvRowsAreCheckedByLine) {
   const std::string csv = dir + "/losses.csv", good = read_file(csv);
   io_test::write_file(csv, good + "4,0.5");  // unfinished row of a step after the checkpoint
   {
-    std::unique_ptr<Trainer> r = Trainer::resume(dir, 3);
+    std::unique_ptr<Trainer> r = Trainer::resume(dir, 4);
     EXPECT_EQ(read_file(csv), good);
   }
   std::string garbled = good;
   garbled.insert(garbled.find('\n') + 1, "x,1,2\n");  // line 2
   io_test::write_file(csv, garbled);
   expect_error([&] { Trainer::resume(dir, 4); }, {csv, "line 2", "not a row of losses"});
+}
+
+// --steps on resume is the run's new total; without it a run finishes its recorded total, and a
+// finished run or a smaller total is an error instead of a run that silently does nothing.
+TEST(TrainerResume, StepsAreTheNewTotalAndTheModelFamilyMustMatch) {
+  const std::string dir = temp_path("resume_steps");
+  {
+    Trainer t(small_run("dcgan_torch", 3), dir);
+    t.set_progress_output(nullptr);
+    t.run(false);
+  }
+  expect_error([&] { Trainer::resume(dir); }, {"has finished its 3 steps", "--steps N (more than 3)"});
+  expect_error([&] { Trainer::resume(dir, 2); }, {"--steps 2", "already at step 3"});
+  expect_error([&] { Trainer::resume(dir, 5, Device::CPU, "ddim"); },
+               {"trains dcgan_torch, not a ddim", "murine train dcgan --resume"});
+  std::unique_ptr<Trainer> r = Trainer::resume(dir, 5, Device::CPU, "dcgan");
+  r->set_progress_output(nullptr);
+  EXPECT_EQ(r->run(false).step, 5);
 }
 
 }  // namespace

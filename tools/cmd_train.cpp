@@ -31,7 +31,7 @@ int run_train(TrainArgs a, bool steps_given) {
     a.run.device = device;
     trainer = std::make_unique<Trainer>(a.run, a.out);
   } else {
-    trainer = Trainer::resume(a.resume, steps_given ? a.run.steps : 0, device);
+    trainer = Trainer::resume(a.resume, steps_given ? a.run.steps : 0, device, a.kind);
   }
   const RunOutcome outcome = trainer->run();
   const std::string& dir = trainer->dir();

@@ -107,13 +107,26 @@ void RunConfig::check(const std::string& op) const {
 
 Trainer::Trainer(RunConfig config, std::string dir) : Trainer(std::move(config), std::move(dir), nullptr) {}
 
-std::unique_ptr<Trainer> Trainer::resume(const std::string& dir, int64_t steps, Device device) {
+std::unique_ptr<Trainer> Trainer::resume(const std::string& dir, int64_t steps, Device device,
+                                         const std::string& family) {
   MURINE_CHECK(fs::is_directory(dir), "murine train: --resume '" << dir << "' is not a run directory");
   const std::string ckpt = dir + "/" + kCheckpoint;
   const Checkpoint resumed = load_checkpoint(ckpt);
-  check_finite(resumed, ckpt);
   RunConfig config = config_from_checkpoint(resumed, ckpt);
-  config.steps = std::max(config.steps, steps);
+  const std::string& model = config.model.model;
+  MURINE_CHECK(family.empty() || model.rfind(family, 0) == 0,
+               "murine train " << family << ": the run in '" << dir << "' trains " << model << ", not a " << family
+                               << " (resume it with murine train " << model.substr(0, model.find('_')) << " --resume)");
+  if (steps > 0) {
+    MURINE_CHECK(steps > resumed.step, "murine train: --steps " << steps << " is the run's new total, but the run in '"
+                                                                << dir << "' is already at step " << resumed.step);
+    config.steps = steps;
+  } else {
+    MURINE_CHECK(resumed.step < config.steps, "murine train: the run in '" << dir << "' has finished its " << config.steps
+                                                                           << " steps; give --steps N (more than "
+                                                                           << config.steps << ") to train further");
+  }
+  check_finite(resumed, ckpt);
   config.device = device;
   return std::unique_ptr<Trainer>(new Trainer(std::move(config), dir, &resumed));
 }

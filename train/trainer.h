@@ -57,10 +57,13 @@ class Trainer {
   // from config.model with weights drawn from manual_seed(config.seed), loads the data in the model's
   // pixel range, and writes config.json, training_images.png and summary.txt.
   Trainer(RunConfig config, std::string dir);
-  // Continues the run in `dir` from its checkpoint: every setting comes from the checkpoint; `steps`,
-  // when larger than the recorded total, extends the run. Bit-exact: the same steps as one straight run.
-  // The model moves to `device` (a run's device is not part of its record).
-  static std::unique_ptr<Trainer> resume(const std::string& dir, int64_t steps = 0, Device device = Device::CPU);
+  // Continues the run in `dir` from its checkpoint: every setting comes from the checkpoint. `steps`,
+  // when given (> 0), is the run's new total and must exceed the step the checkpoint reached; without
+  // it the run finishes its recorded total, and a finished run is an error saying how to extend it.
+  // Bit-exact: the same steps as one straight run. The model moves to `device` (a run's device is not
+  // part of its record). A non-empty `family` ("dcgan", "ddim") must prefix the run's model name.
+  static std::unique_ptr<Trainer> resume(const std::string& dir, int64_t steps = 0, Device device = Device::CPU,
+                                         const std::string& family = "");
 
   // One training step on the next batch; logs the losses (losses.csv, progress) and, every
   // sample_every steps, writes a sample grid and the checkpoint. Returns the losses, in loss_names order.
