@@ -33,21 +33,21 @@ size_t dtype_size(DType dtype) {
 }
 
 uint64_t byte_size(DType dtype, const Shape& shape, const std::string& op) {
-  // An empty shape is a 0-d array of one element; any zero dimension makes the array empty.
+  // An empty shape is a 0-d array of one element; any zero dimension makes the array empty. The
+  // nonzero dimensions must multiply within 64 bits even then (a tensor of the shape has strides).
   uint64_t n = dtype_size(dtype);
   bool empty = false;
   for (int64_t d : shape) {
     MURINE_CHECK(d >= 0, op << ": " << dtype_name(dtype) << " shape " << shape_str(shape)
                             << " has a negative dimension");
     empty = empty || d == 0;
-  }
-  if (empty) return 0;
-  for (int64_t d : shape) {
-    MURINE_CHECK(n <= std::numeric_limits<uint64_t>::max() / (uint64_t)d,
+    if (d == 0) continue;
+    MURINE_CHECK(n <= (uint64_t)INT64_MAX / (uint64_t)d,
                  op << ": " << dtype_name(dtype) << " shape " << shape_str(shape)
-                    << " is too large (its byte count overflows 64 bits)");
+                    << " is too large (its element or byte count overflows 63 bits)");
     n *= (uint64_t)d;
   }
+  if (empty) return 0;
   return n;
 }
 

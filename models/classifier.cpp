@@ -3,6 +3,7 @@
 
 #include <sstream>
 
+#include "io/json_field.h"
 #include "layers/activation.h"
 #include "layers/batch_normalization.h"
 #include "layers/conv2d.h"
@@ -80,14 +81,7 @@ nlohmann::json ClassifierConfig::to_json() const {
 ClassifierConfig ClassifierConfig::from_json(const nlohmann::json& j) {
   MURINE_CHECK(j.is_object(), "ClassifierConfig: the model config must be a JSON object");
   ClassifierConfig c;
-  auto get = [&](const char* key, auto& field) {
-    if (!j.contains(key)) return;
-    try {
-      j.at(key).get_to(field);
-    } catch (const nlohmann::json::exception&) {
-      MURINE_CHECK(false, "ClassifierConfig: key '" << key << "' has the wrong type (" << j.at(key).type_name() << ")");
-    }
-  };
+  auto get = [&](const char* key, auto& field) { read_json_field(j, key, field, "ClassifierConfig"); };
   get("model", c.model);
   get("layer", c.layer);
   get("form", c.form);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "autograd/ops.h"
+#include "io/json_field.h"
 #include "io/json_limits.h"
 #include "models/dcgan_keras.h"
 #include "models/dcgan_torch.h"
@@ -36,36 +37,9 @@ json ModelConfig::to_json() const {
 
 namespace {
 
-// Reads `key` into `value` when present, checking the JSON type first: an integer field takes only an
-// integer (2.5 is refused, not truncated), a number field any number, a flag a boolean, a list a list of
-// integers. Errors name the key and show a short excerpt of the value (io/json_limits.h).
 template <typename T>
 void read_key(const json& j, const char* key, T& value) {
-  if (!j.contains(key)) return;
-  const json& v = j.at(key);
-  const char* expected = nullptr;
-  if constexpr (std::is_same_v<T, bool>) {
-    if (!v.is_boolean()) expected = "a boolean";
-  } else if constexpr (std::is_integral_v<T>) {
-    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > (uint64_t)INT64_MAX))
-      expected = "an integer (of 64 bits)";
-  } else if constexpr (std::is_floating_point_v<T>) {
-    if (!v.is_number()) expected = "a number";
-  } else if constexpr (std::is_same_v<T, std::string>) {
-    if (!v.is_string()) expected = "a string";
-  } else {
-    static_assert(std::is_same_v<T, std::vector<int64_t>>);
-    bool ok = v.is_array();
-    if (ok)
-      for (const json& e : v) ok = ok && e.is_number_integer();
-    if (!ok) expected = "a list of integers";
-  }
-  MURINE_CHECK(!expected, "model config: key '" << key << "' must be " << expected << ", got " << json_excerpt(v));
-  try {
-    value = v.get<T>();
-  } catch (const json::exception&) {  // an integer beyond the field's range
-    MURINE_CHECK(false, "model config: key '" << key << "' is out of range: " << json_excerpt(v));
-  }
+  read_json_field(j, key, value, "model config");
 }
 
 std::string radius_str(const ModelConfig& c) {

@@ -136,7 +136,7 @@ TEST(Classifier, NonsenseIsRefusedNamingTheOption) {
   c.param_reduction = 1.5;
   expect_error([&] { make_classifier(c); }, {"--param-reduction", "1.5"});
   expect_error([] { make_classifier(config("vgg16", "standard", 3, 16)); }, {"vgg16", "at least 32", "16"});
-  expect_error([] { ClassifierConfig::from_json({{"hidden", "wide"}}); }, {"hidden", "wrong type"});
+  expect_error([] { ClassifierConfig::from_json({{"hidden", "wide"}}); }, {"hidden", "must be a list of integers", "\"wide\""});
 }
 
 TEST(Rescaling, ValuesAndGradient) {

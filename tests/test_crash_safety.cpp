@@ -3,11 +3,8 @@
 // loads, losses.csv holds only well-formed rows, and `--resume` continues; the run that finally
 // completes has the losses of one straight run, byte for byte. A run interrupted with SIGINT saves
 // its checkpoint and exits with 130.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/child_process.h"
 #include "tests/io_test_helpers.h"
 #include "train/checkpoint.h"
 
@@ -28,63 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 using io_test::read_file;
 using io_test::temp_path;
-
-// The CLI built beside this test binary (make test builds both into $(BUILD)).
-std::string murine_binary() { return (fs::read_symlink("/proc/self/exe").parent_path() / "murine").string(); }
-
-// A child running `murine ARGS...` with stdout and stderr appended to `log`, one OpenMP thread.
-class Child {
- public:
-  // Everything the child needs is made before fork(), so between fork and exec it only calls
-  // async-signal-safe functions (this process has OpenMP threads).
-  Child(const std::vector<std::string>& args, const std::string& log) {
-    const std::string binary = murine_binary();
-    std::vector<std::string> env_strings = {"OMP_NUM_THREADS=1"};
-    for (char** e = environ; *e; ++e)
-      if (std::string(*e).rfind("OMP_NUM_THREADS=", 0) != 0) env_strings.push_back(*e);
-    std::vector<char*> argv = {const_cast<char*>(binary.c_str())}, envp;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const std::string& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) _exit(126);
-      execve(binary.c_str(), argv.data(), envp.data());
-      _exit(127);
-    }
-    close(fd);
-  }
-  ~Child() {
-    if (pid_ > 0 && !done_) {
-      kill(pid_, SIGKILL);
-      wait();
-    }
-  }
-  bool started() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
-  // True once the child has exited (collecting its status).
-  bool exited() {
-    if (done_) return true;
-    if (waitpid(pid_, &status_, WNOHANG) == pid_) done_ = true;
-    return done_;
-  }
-  // Waits for the child and returns its exit code, or 128 + the signal that ended it.
-  int wait() {
-    if (!done_) {
-      waitpid(pid_, &status_, 0);
-      done_ = true;
-    }
-    return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
-  }
-
- private:
-  pid_t pid_ = -1;
-  int status_ = 0;
-  bool done_ = false;
-};
+using testing::Child;
+using testing::murine_binary;
 
 // The tiny run: 32 synthetic 32-px faces, an 8-wide DCGAN, a checkpoint and a sample grid every step.
 constexpr int kSteps = 40;

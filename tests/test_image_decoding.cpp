@@ -16,6 +16,7 @@
 #include "expect_error.h"
 #include "io/image_grid.h"
 #include "io_test_helpers.h"
+#include "tests/crafted_files.h"
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
@@ -33,29 +34,8 @@ using murine::io_test::temp_path;
 using murine::io_test::write_file;
 using murine::testing::expect_error;
 
-void put32(std::string& s, uint32_t v) {
-  for (int i = 3; i >= 0; --i) s += (char)((v >> (8 * i)) & 0xFF);
-}
-
-// One PNG chunk with its CRC.
-std::string chunk(const std::string& type, const std::string& data) {
-  std::string c;
-  put32(c, (uint32_t)data.size());
-  const std::string body = type + data;
-  c += body;
-  put32(c, (uint32_t)crc32(0, reinterpret_cast<const Bytef*>(body.data()), (uInt)body.size()));
-  return c;
-}
-
-// A PNG whose header declares width × height (8-bit RGB) with a token IDAT: valid up to the pixels.
-std::string png_declaring(uint32_t width, uint32_t height) {
-  std::string ihdr;
-  put32(ihdr, width);
-  put32(ihdr, height);
-  ihdr += std::string("\x08\x02\x00\x00\x00", 5);
-  return std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("IDAT", std::string("\x78\x9c\x03\x00\x00\x00\x00\x01", 8)) +
-         chunk("IEND", "");
-}
+using testing::png_declaring;
+using testing::jpeg_with_512_huffman_codes;
 
 TEST(ImageDecoding, ColourTypesBecomeRgb) {
   // grey and RGBA PNGs through libpng's writer; the alpha is dropped, not composited
@@ -110,11 +90,7 @@ TEST(ImageDecoding, TruncatedAndForeignFilesAreErrorsNamingTheFile) {
 }
 
 TEST(ImageDecoding, AHuffmanTableOfMoreThan256CodesIsAnError) {
-  // SOI, then a DHT whose 16 code counts add up to 512 (a table holds at most 256), then EOI
-  std::string dht = std::string("\x00", 1) + std::string(16, '\x20') + std::string(512, '\x01');
-  const uint16_t length = (uint16_t)(2 + dht.size());
-  const std::string bytes = std::string("\xFF\xD8\xFF\xC4", 4) + (char)(length >> 8) + (char)(length & 0xFF) + dht +
-                            std::string("\xFF\xD9", 2);
+  const std::string bytes = jpeg_with_512_huffman_codes();
   const std::string path = temp_path("huffman.jpg");
   write_file(path, bytes);
   expect_error([&] { decode_image(path); }, {"decode_image", "cannot decode JPEG", "huffman.jpg"});

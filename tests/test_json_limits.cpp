@@ -8,6 +8,7 @@
 #include <cmath>
 #include <string>
 
+#include "io/json_field.h"
 #include "io/json_limits.h"
 #include "io/safetensors.h"
 #include "models/trainable.h"
@@ -123,6 +124,31 @@ TEST(CaseFields, TypesAndBoundsNameTheKey) {
   expect_error([] { check_case_fields(json::array()); }, {"case.json: expected a JSON object"});
   EXPECT_NO_THROW(check_case_fields(json{{"layer", "Conv2d"}, {"padding", "same"}, {"kernel_size", json::array({3, 1})},
                                          {"stride", 2}, {"tolerance", 1e-5}, {"bias", false}, {"unknown_key", 7}}));
+}
+
+// read_json_field: the JSON type must be the field's, integers within the field's range; nothing is
+// truncated or wrapped the way nlohmann's get<T>() would.
+TEST(JsonField, TypesAndRangesAreCheckedNotConverted) {
+  const json j = json::parse(R"({"n": 8, "f": 8.5, "neg": -1, "big": 3000000000, "s": "8", "b": true, "l": [1, 2.5]})");
+  int64_t n = 0;
+  read_json_field(j, "n", n, "cfg");
+  EXPECT_EQ(n, 8);
+  expect_error([&] { read_json_field(j, "f", n, "cfg"); }, {"cfg: key 'f' must be an integer", "8.5"});
+  expect_error([&] { read_json_field(j, "s", n, "cfg"); }, {"key 's'", "\"8\""});
+  int32_t small = 0;
+  expect_error([&] { read_json_field(j, "big", small, "cfg"); }, {"key 'big'", "3000000000"});
+  uint64_t u = 0;
+  expect_error([&] { read_json_field(j, "neg", u, "cfg"); }, {"key 'neg'", "non-negative"});
+  bool flag = false;
+  expect_error([&] { read_json_field(j, "n", flag, "cfg"); }, {"key 'n' must be a boolean"});
+  std::vector<int64_t> list;
+  expect_error([&] { read_json_field(j, "l", list, "cfg"); }, {"key 'l' must be a list of integers"});
+  double x = 0;
+  read_json_field(j, "n", x, "cfg");
+  EXPECT_EQ(x, 8.0);
+  read_json_field(j, "absent", x, "cfg");  // optional: left as it is
+  EXPECT_EQ(x, 8.0);
+  expect_error([&] { read_json_field(j, "absent", x, "cfg", true); }, {"cfg: key 'absent' is missing"});
 }
 
 }  // namespace

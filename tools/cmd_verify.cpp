@@ -2,12 +2,16 @@
 // holding case.json is one case; otherwise its subdirectories are searched), prints
 // `PASS <name> usage=<%> err=<worst>` or `FAIL <name> <what differs>` per case, then
 // `N passed, N failed`; exits non-zero if any case failed or none was found.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <set>
 
+#include "tensor/error.h"
 #include "tools/command.h"
 #include "tools/reference_case.h"
 
@@ -17,16 +21,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void find_cases(const fs::path& dir, std::vector<fs::path>& out) {
+// Folders are searched to this depth, and each real folder (device, inode) once, so links that point
+// back up the tree end the search instead of recursing forever.
+constexpr int kMaxCaseDepth = 32;
+
+void find_cases(const fs::path& dir, std::vector<fs::path>& out, std::set<std::pair<dev_t, ino_t>>& seen, int depth = 0) {
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0 || !seen.insert({st.st_dev, st.st_ino}).second) return;
   if (fs::exists(dir / "case.json")) {
     out.push_back(dir);
     return;
   }
+  MURINE_CHECK(depth < kMaxCaseDepth, "murine verify: " << dir.string().substr(0, 200) << ": folders nested deeper than "
+                                                        << kMaxCaseDepth);
   std::vector<fs::path> children;
   for (const auto& entry : fs::directory_iterator(dir))
     if (entry.is_directory()) children.push_back(entry.path());
   std::sort(children.begin(), children.end());
-  for (const auto& child : children) find_cases(child, out);
+  for (const auto& child : children) find_cases(child, out, seen, depth + 1);
 }
 
 // The shortest decimal that reads back as the same double (34.515380859375, 50).
@@ -56,7 +68,8 @@ Command add_verify_command(CLI::App& app) {
                 cases.push_back(fs::path());
                 continue;
               }
-              find_cases(d, cases);
+              std::set<std::pair<dev_t, ino_t>> seen;
+              find_cases(d, cases, seen);
             }
             int passed = 0, failed = 0;
             for (const auto& dir : cases) {

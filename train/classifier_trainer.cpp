@@ -12,6 +12,7 @@
 #include "autograd/ops.h"
 #include "data/image_folder.h"
 #include "io/atomic_file.h"
+#include "io/json_field.h"
 #include "io/json_limits.h"
 #include "layers/losses.h"
 #include "models/summary.h"
@@ -146,28 +147,29 @@ json ClassifierRunConfig::to_json() const {
 ClassifierRunConfig ClassifierRunConfig::from_json(const json& j) {
   MURINE_CHECK(j.is_object(), kOp << ": the run config must be a JSON object");
   ClassifierRunConfig c;
+  const std::string what = std::string(kOp) + ": the run config";
   try {
     c.model = ClassifierConfig::from_json(j.at("model"));
-    j.at("data").get_to(c.data);
-    j.at("data_dir").get_to(c.data_dir);
-    j.at("folder_image_size").get_to(c.folder_image_size);
-    j.at("val_split").get_to(c.val_split);
-    j.at("train_limit").get_to(c.train_limit);
-    j.at("test_limit").get_to(c.test_limit);
-    j.at("epochs").get_to(c.epochs);
-    j.at("batch").get_to(c.batch);
-    j.at("eval_batch").get_to(c.eval_batch);
-    j.at("optimizer").get_to(c.optimizer);
-    j.at("lr").get_to(c.lr);
-    j.at("momentum").get_to(c.momentum);
-    j.at("schedule").get_to(c.schedule);
+    read_json_field(j, "data", c.data, what, true);
+    read_json_field(j, "data_dir", c.data_dir, what, true);
+    read_json_field(j, "folder_image_size", c.folder_image_size, what, true);
+    read_json_field(j, "val_split", c.val_split, what, true);
+    read_json_field(j, "train_limit", c.train_limit, what, true);
+    read_json_field(j, "test_limit", c.test_limit, what, true);
+    read_json_field(j, "epochs", c.epochs, what, true);
+    read_json_field(j, "batch", c.batch, what, true);
+    read_json_field(j, "eval_batch", c.eval_batch, what, true);
+    read_json_field(j, "optimizer", c.optimizer, what, true);
+    read_json_field(j, "lr", c.lr, what, true);
+    read_json_field(j, "momentum", c.momentum, what, true);
+    read_json_field(j, "schedule", c.schedule, what, true);
     const json& a = j.at("augment");
-    a.at("horizontal_flip").get_to(c.augment.horizontal_flip);
-    a.at("width_shift").get_to(c.augment.width_shift);
-    a.at("height_shift").get_to(c.augment.height_shift);
-    a.at("rotation").get_to(c.augment.rotation);
-    a.at("zoom").get_to(c.augment.zoom);
-    j.at("seed").get_to(c.seed);
+    read_json_field(a, "horizontal_flip", c.augment.horizontal_flip, what + ": augment", true);
+    read_json_field(a, "width_shift", c.augment.width_shift, what + ": augment", true);
+    read_json_field(a, "height_shift", c.augment.height_shift, what + ": augment", true);
+    read_json_field(a, "rotation", c.augment.rotation, what + ": augment", true);
+    read_json_field(a, "zoom", c.augment.zoom, what + ": augment", true);
+    read_json_field(j, "seed", c.seed, what, true);
   } catch (const json::exception& e) {
     MURINE_CHECK(false, kOp << ": not a classifier run config: " << e.what());
   }

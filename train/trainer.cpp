@@ -12,6 +12,7 @@
 #include "data/synthetic_cats.h"
 #include "io/atomic_file.h"
 #include "io/image_grid.h"
+#include "io/json_field.h"
 #include "io/json_limits.h"
 #include "tensor/error.h"
 #include "train/interrupt.h"
@@ -62,9 +63,13 @@ RunConfig config_from_checkpoint(const Checkpoint& c, const std::string& path) {
   try {
     const json j = parse_json(c.config_json, "murine train: the config in checkpoint '" + path + "'");
     r.model = ModelConfig::from_json(j);
-    r.data = j.at("data"), r.batch = j.at("batch"), r.seed = j.at("seed");
-    r.synthetic_count = j.at("synthetic_count"), r.sample_every = j.at("sample_every");
-    r.steps = j.at("steps");
+    const std::string what = "murine train: the config in checkpoint '" + path + "'";
+    read_json_field(j, "data", r.data, what, true);
+    read_json_field(j, "batch", r.batch, what, true);
+    read_json_field(j, "seed", r.seed, what, true);
+    read_json_field(j, "synthetic_count", r.synthetic_count, what, true);
+    read_json_field(j, "sample_every", r.sample_every, what, true);
+    read_json_field(j, "steps", r.steps, what, true);
   } catch (const json::exception& e) {
     MURINE_CHECK(false, "murine train: the config in checkpoint '" << path << "' is not a murine run config: "
                                                                    << e.what());
