@@ -112,7 +112,7 @@ Tensor gather_rows(const Tensor& images, const std::vector<int64_t>& indices, in
   return out;
 }
 
-ImageFolder::ImageFolder(const std::string& folder, int size, std::ostream& warnings)
+ImageFolder::ImageFolder(const std::string& folder, int size, std::ostream& messages)
     : folder_(folder), size_(size) {
   MURINE_CHECK(size >= 1, "image folder '" << folder << "': image size must be positive; got " << size);
   const std::vector<std::string> candidates = list_image_files(folder, &walk_);
@@ -123,7 +123,7 @@ ImageFolder::ImageFolder(const std::string& folder, int size, std::ostream& warn
       loaded.push_back(load_image(file, size));
       files_.push_back(file);
     } catch (const Error& e) {
-      warnings << "warning: skipping '" << file << "': " << e.what() << "\n";
+      messages << "warning: skipping '" << file << "': " << e.what() << "\n";
       skipped_.push_back(file);
     }
   }
@@ -132,6 +132,17 @@ ImageFolder::ImageFolder(const std::string& folder, int size, std::ostream& warn
   images_ = Tensor::empty({(int64_t)loaded.size(), 3, size, size});
   const int64_t row = 3 * (int64_t)size * size;
   for (size_t i = 0; i < loaded.size(); ++i) std::memcpy(images_.data() + i * row, loaded[i].data(), sizeof(float) * row);
+  messages << summary() << "\n";
+}
+
+std::string ImageFolder::summary() const {
+  auto counted = [](int64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  return "image folder '" + folder_ + "': " + counted(count(), "image", "images") + " read; skipped: " +
+         std::to_string(skipped_.size()) + " undecodable, " + counted(walk_.other_entries, "other file", "other files") +
+         ", " + counted(walk_.repeated_directories, "repeated link", "repeated links") + " (" +
+         counted(walk_.directories, "folder", "folders") + ")";
 }
 
 int64_t ImageFolder::batches_per_epoch(int64_t batch_size) const {

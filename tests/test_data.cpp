@@ -147,8 +147,11 @@ TEST(ImageFolder, SkipsUndecodableFilesWithOneWarningEach) {
   EXPECT_EQ(fs::path(folder.files()[0]).filename(), "a.png");  // sorted
   ASSERT_EQ(folder.skipped().size(), 1u);
   const std::string w = warnings.str();
-  EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 1);
+  EXPECT_EQ(std::count(w.begin(), w.end(), '\n'), 2) << w;  // the warning and the summary
   EXPECT_NE(w.find("broken.png"), std::string::npos) << w;
+  EXPECT_EQ(folder.summary(), "image folder '" + dir.path.string() +
+                                  "': 3 images read; skipped: 1 undecodable, 1 other file, 0 repeated links (2 folders)");
+  EXPECT_NE(w.find(folder.summary()), std::string::npos) << w;
   // Images come in [0, 1]; a [-1, 1] model maps them (models/pixel_range.h).
   const std::vector<float> v = folder.images().to_vector();
   EXPECT_GE(*std::min_element(v.begin(), v.end()), 0.0f);
