@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages murine's build needs, only those that are missing; prints what it
-# installs. Uses sudo when not root. Run by `make deps` (and so by make, make test, make demo).
+# installs. Uses sudo when not root. Run by `make deps` (and so by make, make test, make demo);
+# `install_deps.sh fuzz` (make fuzz, make fuzz-replay) adds clang and libFuzzer.
 set -euo pipefail
 packages=(
   g++ make              # compiler and build
@@ -15,6 +16,13 @@ packages=(
   dataset-fashion-mnist # Fashion-MNIST's IDX files in /usr/share/datasets/fashion-mnist (--data fashion-mnist)
   python3-matplotlib   # the plots of the demos and experiments (tools/plot_*.py)
 )
+if [ "${1:-}" = fuzz ]; then
+  packages+=(
+    clang-14            # the fuzz build (fuzz/README.md)
+    libclang-rt-14-dev  # libFuzzer and clang's ASan/UBSan runtimes
+    libomp-14-dev       # clang's OpenMP
+  )
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
