@@ -47,6 +47,9 @@ nlohmann::json parse_json(std::string_view text, const std::string& what, const 
   } catch (const nlohmann::json::parse_error& e) {
     // e.what() quotes the last token read, which may be any length of the file: name the byte only
     MURINE_CHECK(false, what << ": not valid JSON (syntax error near byte " << e.byte << " of " << text.size() << ")");
+  } catch (const nlohmann::json::exception& e) {
+    // out_of_range 406: a number beyond a double (1e400); its what() quotes the number, of any length
+    MURINE_CHECK(false, what << ": not valid JSON (a number out of range, or another error of kind " << e.id << ")");
   }
   return {};
 }
