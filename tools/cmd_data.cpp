@@ -75,7 +75,7 @@ Command add_data_command(CLI::App& app) {
   auto args = std::make_shared<DataArgs>();
   CLI::App* sub = app.add_subcommand("data", "make and inspect data sets (synthetic cat faces, entropy)");
   sub->require_subcommand(1);
-  CLI::App* cats = sub->add_subcommand("cats", "draw synthetic cat faces as PNG files plus a grid.png preview");
+  CLI::App* cats = sub->add_subcommand("cats", "draw synthetic cat faces as PNG files into --out, plus a preview grid DIR_grid.png beside it");
   cats->add_option("--n", args->n, "number of faces")->required();
   cats->add_option("--size", args->size, "image size in pixels (square)")->required();
   cats->add_option("--out", args->out, "output folder (created if missing)")->required();
