@@ -86,6 +86,7 @@ TEST(CrashSafety, RunsKilledAtVariedMomentsResumeToTheStraightRunsLosses) {
     const bool resume = fs::exists(dir + "/checkpoint.safetensors");
     std::vector<std::string> args = resume ? std::vector<std::string>{"train", "dcgan", "--resume", dir}
                                            : fresh_run(dir);
+    if (!resume) args.push_back("--overwrite");  // a run killed before its first checkpoint starts over
     Child run(args, dir + ".log");
     ASSERT_TRUE(run.started());
     const int64_t rows = (int64_t)kills * kSteps / (kKills + 1);

@@ -11,6 +11,7 @@
 #include "expect_error.h"
 #include "io_test_helpers.h"
 #include "model_test_helpers.h"
+#include "train/run_directory.h"
 #include "train/run_lock.h"
 #include "train/trainer.h"
 
@@ -88,6 +89,45 @@ TEST(RunLock, StaleTemporariesOfDeadWritersAreRemoved) {
   EXPECT_TRUE(fs::exists(ours));
   EXPECT_TRUE(fs::exists(live));
   EXPECT_TRUE(fs::exists(other));
+}
+
+// train/run_directory.h: a fresh run refuses a directory holding a run, --overwrite deletes that run's
+// files (only those), and a start that fails before the run can begin leaves no directory behind.
+TEST(RunDirectory, AFreshRunRefusesAnOldRunAndOverwriteReplacesIt) {
+  const std::string dir = temp_path("run_dir_refuse");
+  RunConfig c;
+  c.model = testing::small_model_config("dcgan_torch");
+  c.batch = 4, c.steps = 1, c.sample_every = 1, c.synthetic_count = 8, c.seed = 1;
+  {
+    Trainer t(c, dir);
+    t.set_progress_output(nullptr);
+    t.run(false);
+  }
+  write_file(dir + "/samples_999999.png", "an old grid the new run will not write");
+  write_file(dir + "/notes.txt", "the user's");
+  EXPECT_EQ(run_files(dir).front(), "checkpoint.safetensors");
+  expect_error([&] { Trainer t(c, dir); }, {"'" + dir + "' already holds a run", "checkpoint.safetensors",
+                                            "--resume " + dir, "--overwrite"});
+  {
+    Trainer t(c, dir, RunStart::Overwrite);
+    EXPECT_FALSE(fs::exists(dir + "/samples_999999.png")) << "the old run's grid survived --overwrite";
+    EXPECT_FALSE(fs::exists(dir + "/checkpoint.safetensors"));
+    EXPECT_TRUE(fs::exists(dir + "/notes.txt")) << "--overwrite deleted a file murine did not write";
+  }
+}
+
+TEST(RunDirectory, AFailedStartLeavesNoDirectory) {
+  const std::string dir = temp_path("run_dir_failed") + "/nested/run";
+  RunConfig c;
+  c.model = testing::small_model_config("dcgan_torch");
+  c.batch = 4, c.steps = 1, c.sample_every = 1, c.seed = 1;
+  c.data = temp_path("no_such_folder");
+  expect_error([&] { Trainer t(c, dir); }, {"no_such_folder"});
+  EXPECT_FALSE(fs::exists(dir)) << "the failed start created its run directory";
+  c.data = "synthetic-cats";
+  c.synthetic_count = 2;  // fewer than one batch
+  expect_error([&] { Trainer t(c, dir); }, {"fewer than one batch"});
+  EXPECT_FALSE(fs::exists(dir));
 }
 
 }  // namespace

@@ -30,14 +30,17 @@ Command add_train_classifier_command(CLI::App& train) {
   auto f = std::make_shared<ClassifierFlags>();
   auto out = std::make_shared<std::string>("run");
   auto resume = std::make_shared<std::string>();
+  auto overwrite = std::make_shared<bool>(false);
   CLI::App* sub = train.add_subcommand("classifier", "train one of the papers' classifiers and write a run directory");
   add_classifier_flags(sub, *f);
   sub->add_option("--out", *out, "run directory")->capture_default_str();
   sub->add_option("--resume", *resume, "continue the run in this directory (--epochs extends it)");
-  return {sub, [f, out, resume, sub] {
+  sub->add_flag("--overwrite", *overwrite, "replace the run that --out holds (deletes its files)");
+  return {sub, [f, out, resume, overwrite, sub] {
             std::unique_ptr<ClassifierTrainer> trainer;
             if (resume->empty()) {
-              trainer = std::make_unique<ClassifierTrainer>(classifier_run_config(*f, kTrainOp), *out);
+              trainer = std::make_unique<ClassifierTrainer>(classifier_run_config(*f, kTrainOp), *out,
+                                                            *overwrite ? RunStart::Overwrite : RunStart::Fresh);
             } else {
               for (const CLI::Option* o : sub->get_options())
                 MURINE_CHECK(!o->count() || o->get_name() == "--resume" || o->get_name() == "--epochs" ||

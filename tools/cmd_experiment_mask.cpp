@@ -161,7 +161,7 @@ Command add_experiment_mask_command(CLI::App& experiment) {
             ClassifierRunConfig run = classifier_run_config(*f, kOp);
             // The scripts' network: Flatten → Dense(512) → Dense(512) → Dense(10); the second Dense is masked.
             if (run.model.model == "mlp" && run.model.hidden.empty()) run.model.hidden = {512, 512};
-            ClassifierTrainer trainer(run, a->out + "/train");
+            ClassifierTrainer trainer(run, a->out + "/train", RunStart::Overwrite);  // the experiment's own folder
             // The layer index is checked before the training, not after it.
             dense_layer_at(trainer.network(), a->layer_index >= 0 ? a->layer_index : default_masked_layer(trainer.network()),
                            kOp);

@@ -17,6 +17,7 @@ namespace {
 // What the flags fill: the run's settings plus the choices that only the command line has.
 struct TrainArgs {
   std::string kind = "dcgan", flavour = "torch", out = "run", resume, device = "cpu";
+  bool overwrite = false;
   RunConfig run;
 };
 
@@ -29,7 +30,7 @@ int run_train(TrainArgs a, bool steps_given) {
   if (a.resume.empty()) {
     a.run.model.model = a.kind == "ddim" ? "ddim" : "dcgan_" + a.flavour;
     a.run.device = device;
-    trainer = std::make_unique<Trainer>(a.run, a.out);
+    trainer = std::make_unique<Trainer>(a.run, a.out, a.overwrite ? RunStart::Overwrite : RunStart::Fresh);
   } else {
     trainer = Trainer::resume(a.resume, steps_given ? a.run.steps : 0, device, a.kind);
   }
@@ -77,6 +78,7 @@ Command add_train_command(CLI::App& app) {
   sub->add_option("--sample-every", a->run.sample_every, "steps between sample grids and checkpoints")->capture_default_str();
   sub->add_option("--out", a->out, "run directory")->capture_default_str();
   sub->add_option("--resume", a->resume, "continue the run in this directory");
+  sub->add_flag("--overwrite", a->overwrite, "replace the run that --out holds (deletes its files)");
   return {sub, [a, steps, sub, classifier] {
             if (classifier.app->parsed()) return classifier.run();
             MURINE_CHECK(sub->get_option("model")->count(), "murine train: name the model: dcgan, ddim or classifier");

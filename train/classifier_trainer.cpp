@@ -263,8 +263,8 @@ LoadedClassifier load_classifier(const std::string& checkpoint_path, Device devi
   return out;
 }
 
-ClassifierTrainer::ClassifierTrainer(ClassifierRunConfig config, std::string dir)
-    : ClassifierTrainer(std::move(config), std::move(dir), nullptr) {}
+ClassifierTrainer::ClassifierTrainer(ClassifierRunConfig config, std::string dir, RunStart start)
+    : ClassifierTrainer(std::move(config), std::move(dir), nullptr, start) {}
 
 std::unique_ptr<ClassifierTrainer> ClassifierTrainer::resume(const std::string& dir, int64_t epochs, Device device) {
   MURINE_CHECK(fs::is_directory(dir), kOp << ": --resume '" << dir << "' is not a run directory");
@@ -279,18 +279,14 @@ std::unique_ptr<ClassifierTrainer> ClassifierTrainer::resume(const std::string& 
   }
   config.epochs = std::max(config.epochs, epochs);
   config.device = device;
-  return std::unique_ptr<ClassifierTrainer>(new ClassifierTrainer(std::move(config), dir, &resumed));
+  return std::unique_ptr<ClassifierTrainer>(new ClassifierTrainer(std::move(config), dir, &resumed, RunStart::Resume));
 }
 
-ClassifierTrainer::ClassifierTrainer(ClassifierRunConfig config, std::string dir, const Checkpoint* resumed)
+ClassifierTrainer::ClassifierTrainer(ClassifierRunConfig config, std::string dir, const Checkpoint* resumed,
+                                     RunStart start)
     : config_(std::move(config)), dir_(std::move(dir)) {
   config_ = config_.with_recipe();
   config_.check(kOp);
-  std::error_code ec;
-  fs::create_directories(dir_, ec);
-  MURINE_CHECK(!ec && fs::is_directory(dir_), kOp << ": cannot create output directory '" << dir_ << "': " << ec.message());
-  lock_ = std::make_unique<RunLock>(dir_, kOp);  // before anything is written
-  remove_stale_temporaries(dir_);
 
   // The data: the training set minus the validation split, each limited as asked.
   data_ = load_labeled_dataset(config_.data, config_.data_dir, config_.folder_image_size);
@@ -309,6 +305,8 @@ ClassifierTrainer::ClassifierTrainer(ClassifierRunConfig config, std::string dir
   net_ = make_classifier(config_.model);
   optimizer_ = make_optimizer(config_, net_->parameters());
   schedule_ = LrSchedule::parse(config_.schedule);
+  // The run can start: only now is the directory made (a failed start leaves none), locked and checked.
+  lock_ = open_run_directory(dir_, start, kOp);
   write_file_atomic(path("config.json"), config_.to_json().dump(2) + "\n", kOp);
 
   if (resumed) {

@@ -31,7 +31,7 @@
 #include "train/csv_log.h"
 #include "train/metrics.h"
 #include "train/progress.h"
-#include "train/run_lock.h"
+#include "train/run_directory.h"
 #include "train/trainer.h"
 
 namespace murine {
@@ -83,9 +83,10 @@ struct EpochRecord {
 
 class ClassifierTrainer {
  public:
-  // A fresh run in `dir` (created if missing; an existing run there is overwritten): loads the data,
-  // builds the network from manual_seed(config.seed), writes config.json and summary.txt.
-  ClassifierTrainer(ClassifierRunConfig config, std::string dir);
+  // A fresh run in `dir`: loads the data and builds the network from manual_seed(config.seed); only
+  // then creates `dir` (train/run_directory.h: a directory already holding a run is refused unless
+  // `start` is RunStart::Overwrite) and writes config.json and summary.txt.
+  ClassifierTrainer(ClassifierRunConfig config, std::string dir, RunStart start = RunStart::Fresh);
   // Continues the run in `dir` from its checkpoint (settings from the checkpoint; `epochs`, when larger
   // than the recorded total, extends the run). Bit-exact: the same as one straight run.
   static std::unique_ptr<ClassifierTrainer> resume(const std::string& dir, int64_t epochs = 0,
@@ -110,7 +111,7 @@ class ClassifierTrainer {
   void set_progress_output(FILE* out) { progress_out_ = out; }
 
  private:
-  ClassifierTrainer(ClassifierRunConfig config, std::string dir, const Checkpoint* resumed);
+  ClassifierTrainer(ClassifierRunConfig config, std::string dir, const Checkpoint* resumed, RunStart start);
   std::string path(const std::string& file_name) const { return dir_ + "/" + file_name; }
   void end_epoch();
 

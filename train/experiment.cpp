@@ -155,7 +155,7 @@ std::vector<ExperimentRun> compare_variants(const ExperimentOptions& o, bool* in
       if (same_run(dir, config))
         t = ClassifierTrainer::resume(dir, config.epochs, config.device);
       else
-        t = std::make_unique<ClassifierTrainer>(config, dir);
+        t = std::make_unique<ClassifierTrainer>(config, dir, RunStart::Overwrite);  // no checkpoint of this run to keep
       t->set_progress_output(o.progress);
       if (o.progress) std::fprintf(o.progress, "%s run %lld/%lld (%s)\n", v.name.c_str(), (long long)r + 1,
                                    (long long)o.runs, dir.c_str());

@@ -110,7 +110,8 @@ void RunConfig::check(const std::string& op) const {
                                                                << " is beyond the limits 1e8 / 1e6");
 }
 
-Trainer::Trainer(RunConfig config, std::string dir) : Trainer(std::move(config), std::move(dir), nullptr) {}
+Trainer::Trainer(RunConfig config, std::string dir, RunStart start)
+    : Trainer(std::move(config), std::move(dir), nullptr, start) {}
 
 std::unique_ptr<Trainer> Trainer::resume(const std::string& dir, int64_t steps, Device device,
                                          const std::string& family) {
@@ -133,24 +134,19 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string& dir, int64_t steps, 
   }
   check_finite(resumed, ckpt);
   config.device = device;
-  return std::unique_ptr<Trainer>(new Trainer(std::move(config), dir, &resumed));
+  return std::unique_ptr<Trainer>(new Trainer(std::move(config), dir, &resumed, RunStart::Resume));
 }
 
-Trainer::Trainer(RunConfig config, std::string dir, const Checkpoint* resumed)
+Trainer::Trainer(RunConfig config, std::string dir, const Checkpoint* resumed, RunStart start)
     : config_(std::move(config)), dir_(std::move(dir)) {
   config_.check("murine train");
-  std::error_code ec;
-  fs::create_directories(dir_, ec);
-  MURINE_CHECK(!ec && fs::is_directory(dir_),
-               "murine train: cannot create output directory '" << dir_ << "': " << ec.message());
-  lock_ = std::make_unique<RunLock>(dir_, "murine train");  // before anything is written
-  remove_stale_temporaries(dir_);
-
   manual_seed(config_.seed);
   model_ = make_trainable(config_.model);
   images_ = load_training_images(config_, model_->pixel_range());
   const int64_t n = images_.size(0);
   MURINE_CHECK(n >= config_.batch, "murine train: " << n << " images are fewer than one batch of " << config_.batch);
+  // The run can start: only now is the directory made (a failed start leaves none), locked and checked.
+  lock_ = open_run_directory(dir_, start, "murine train");
   per_epoch_ = n / config_.batch;
   if (config_.epochs > 0 && !resumed) config_.steps = config_.epochs * per_epoch_;
   write_text(path("config.json"), config_.to_json().dump(2) + "\n");  // also proves the directory is writable

@@ -23,7 +23,7 @@
 #include "train/checkpoint.h"
 #include "train/csv_log.h"
 #include "train/progress.h"
-#include "train/run_lock.h"
+#include "train/run_directory.h"
 
 namespace murine {
 
@@ -53,10 +53,11 @@ struct RunOutcome {
 
 class Trainer {
  public:
-  // A fresh run in `dir` (created if missing; an existing run there is overwritten). Builds the model
-  // from config.model with weights drawn from manual_seed(config.seed), loads the data in the model's
-  // pixel range, and writes config.json, training_images.png and summary.txt.
-  Trainer(RunConfig config, std::string dir);
+  // A fresh run in `dir`. Builds the model from config.model with weights drawn from
+  // manual_seed(config.seed) and loads the data in the model's pixel range; only then creates `dir`
+  // (train/run_directory.h: a directory already holding a run is refused unless `start` is
+  // RunStart::Overwrite) and writes config.json, training_images.png and summary.txt.
+  Trainer(RunConfig config, std::string dir, RunStart start = RunStart::Fresh);
   // Continues the run in `dir` from its checkpoint: every setting comes from the checkpoint. `steps`,
   // when given (> 0), is the run's new total and must exceed the step the checkpoint reached; without
   // it the run finishes its recorded total, and a finished run is an error saying how to extend it.
@@ -84,7 +85,7 @@ class Trainer {
   void set_progress_output(FILE* out) { progress_out_ = out; }
 
  private:
-  Trainer(RunConfig config, std::string dir, const Checkpoint* resumed);
+  Trainer(RunConfig config, std::string dir, const Checkpoint* resumed, RunStart start);
   std::string path(const std::string& file_name) const { return dir_ + "/" + file_name; }
 
   RunConfig config_;
