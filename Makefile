@@ -170,32 +170,17 @@ sanitize:
 	  sanitize-bins
 	@tools/sanitize.sh $(SAN_BUILD)
 
-# CI's share of the replay (.ci/run): the five harnesses whose readers live in tensor/ io/ autograd/
-# data/ (npy, safetensors, image, idx, cifar10), linked against an archive of just those rooms'
-# sanitized objects (half the library), so CI does not pay for the whole sanitized build. checkpoint,
-# config and reference_case reach into models/; `make sanitize` and `make fuzz-replay` replay them.
-READER_ROOMS := tensor io autograd data
-READER_OBJS := $(foreach room,$(READER_ROOMS),$(patsubst %.cpp,$(OBJ)/%.o,$(wildcard $(room)/*.cpp)))
-READER_LIB := $(BUILD)/libmurine_readers.a
-READER_HARNESSES := npy safetensors image idx cifar10
-
-$(READER_LIB): $(READER_OBJS)
-	@rm -f $@
-	ar rcs $@ $^
-
-$(BUILD)/replay/readers_%: $(OBJ)/fuzz/fuzz_%.o $(OBJ)/fuzz/fuzz_input.o $(OBJ)/fuzz/replay_main.o $(READER_LIB)
-	@mkdir -p $(dir $@)
-	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
-sanitize-replay-bins: $(READER_HARNESSES:%=$(BUILD)/replay/readers_%)
+# `make sanitize-replay` (CI, .ci/run): only the corpus replay step of `make sanitize`, every harness,
+# on the same sanitized build.
+sanitize-replay-bins: $(REPLAY_BINS)
 
 sanitize-replay:
 	@$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CXXFLAGS='$(SAN_CXXFLAGS)' LDFLAGS='-fopenmp $(SAN_FLAGS)' \
 	  sanitize-replay-bins
-	@for h in $(READER_HARNESSES); do \
+	@for h in $(FUZZ_HARNESSES); do \
 	  printf 'sanitize-replay %s: ' $$h; \
 	  ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    $(SAN_BUILD)/replay/readers_$$h fuzz/corpus/$$h || exit 1; \
+	    $(SAN_BUILD)/replay/replay_$$h fuzz/corpus/$$h || exit 1; \
 	done
 
 clean:
