@@ -4,7 +4,8 @@
 //   make examples && build/examples/train_dcgan [run directory] [steps]
 //
 // It writes the run directory of train/trainer.h (losses.csv, sample grids, checkpoint, …) and
-// prints the losses every 10 steps.
+// prints the losses every 10 steps. Like the CLI, it refuses a directory that already holds a run
+// (pass murine::RunStart::Overwrite as the Trainer's third argument to replace it).
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
