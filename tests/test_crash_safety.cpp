@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <string>
@@ -56,11 +58,12 @@ void expect_well_formed_log(const std::string& csv) {
   }
 }
 
-// Complete rows of losses.csv, the header not counted.
+// Complete rows of losses.csv, the header not counted. Read while the child runs, so the file may
+// vanish between two calls (an --overwrite start deletes the old run's log): absent counts as 0.
 int64_t log_rows(const std::string& csv) {
-  std::error_code ec;
-  if (!fs::exists(csv, ec)) return 0;
-  const std::string text = read_file(csv);
+  std::ifstream in(csv, std::ios::binary);
+  if (!in) return 0;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return std::max<int64_t>(0, std::count(text.begin(), text.end(), '\n') - 1);
 }
 
