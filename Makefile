@@ -177,11 +177,7 @@ sanitize-replay-bins: $(REPLAY_BINS)
 sanitize-replay:
 	@$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) CXXFLAGS='$(SAN_CXXFLAGS)' LDFLAGS='-fopenmp $(SAN_FLAGS)' \
 	  sanitize-replay-bins
-	@for h in $(FUZZ_HARNESSES); do \
-	  printf 'sanitize-replay %s: ' $$h; \
-	  ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    $(SAN_BUILD)/replay/replay_$$h fuzz/corpus/$$h || exit 1; \
-	done
+	@tools/sanitize.sh $(SAN_BUILD) replay
 
 clean:
 	rm -rf $(BUILD)

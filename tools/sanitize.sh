@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# `make sanitize BUILD-DIR`: everything below runs on the g++ AddressSanitizer + UBSan build
+# `make sanitize`: tools/sanitize.sh BUILD-DIR [replay]. Everything below runs on the g++ AddressSanitizer + UBSan build
 # (build-sanitize/, made by the Makefile), and any sanitizer report fails it:
 #   1. the unit tests and `murine verify tests/reference` (tools/run_tests.sh);
 #   2. a tiny DCGAN and DDIM train, resume and sample, and a tiny Fashion-MNIST classifier train and
 #      resume, through the CLI;
 #   3. every input of the committed fuzz corpus, replayed once through its harness (fuzz/README.md).
+# With `replay` (make sanitize-replay, CI) only step 3 runs.
 set -uo pipefail
 build=${1:-build-sanitize}
+only=${2:-}
 murine=$build/murine
 # halt_on_error: the first report ends the process with a non-zero exit; leaks count as errors.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=0}
@@ -24,6 +26,7 @@ step() {  # step NAME COMMAND...: runs it, logs to $tmp/NAME.log, records a fail
   fi
 }
 
+if [ "$only" != replay ]; then
 echo "== sanitize: unit tests and reference cases"
 tools/run_tests.sh "$build" >"$tmp/tests.log" 2>&1 && echo "sanitize: tests ok: $(tail -n 1 "$tmp/tests.log")" || {
   echo "sanitize: tests FAILED:"; grep -E '^\[  FAILED|ERROR: AddressSanitizer|runtime error|SUMMARY' "$tmp/tests.log" | head -n 20
@@ -44,6 +47,8 @@ if [ -d /usr/share/datasets/fashion-mnist ]; then
   step classifier-resume "$murine" train classifier --resume "$tmp/mlp" --epochs 2
 else
   echo "sanitize: classifier skipped (no /usr/share/datasets/fashion-mnist; make deps installs it)"
+fi
+
 fi
 
 echo "== sanitize: fuzz corpus replay"
