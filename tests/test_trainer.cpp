@@ -25,6 +25,13 @@ RunConfig small_run(const std::string& model, int64_t steps) {
   return c;
 }
 
+// A fresh run of `config` in `dir`, trained to its end without a progress bar.
+void run_fresh(const RunConfig& config, const std::string& dir) {
+  Trainer t(config, dir);
+  t.set_progress_output(nullptr);
+  t.run(false);
+}
+
 class TrainerModels : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TrainerModels, ResumedHalfWayGivesTheLossesOfOneStraightRun) {
@@ -36,11 +43,7 @@ TEST_P(TrainerModels, ResumedHalfWayGivesTheLossesOfOneStraightRun) {
     EXPECT_EQ(outcome.step, 6);
     EXPECT_FALSE(outcome.interrupted);
   }
-  {
-    Trainer t(small_run(GetParam(), 3), halves);
-    t.set_progress_output(nullptr);
-    t.run(false);
-  }
+  run_fresh(small_run(GetParam(), 3), halves);
   std::unique_ptr<Trainer> resumed = Trainer::resume(halves, 6);
   resumed->set_progress_output(nullptr);
   EXPECT_EQ(resumed->steps_done(), 3);
@@ -94,11 +97,7 @@ TEST(TrainerResume, AbsurdSizesAreRefusedBeforeAllocating) {
 // the middle is an error naming the file and the line (it used to be dropped without a word).
 TEST(TrainerResume, LossesCsvRowsAreCheckedByLine) {
   const std::string dir = temp_path("csv_rows");
-  {
-    Trainer t(small_run("dcgan_torch", 3), dir);
-    t.set_progress_output(nullptr);
-    t.run(false);
-  }
+  run_fresh(small_run("dcgan_torch", 3), dir);
   const std::string csv = dir + "/losses.csv", good = read_file(csv);
   io_test::write_file(csv, good + "4,0.5");  // unfinished row of a step after the checkpoint
   {
@@ -115,11 +114,7 @@ TEST(TrainerResume, LossesCsvRowsAreCheckedByLine) {
 // finished run or a smaller total is an error instead of a run that silently does nothing.
 TEST(TrainerResume, StepsAreTheNewTotalAndTheModelFamilyMustMatch) {
   const std::string dir = temp_path("resume_steps");
-  {
-    Trainer t(small_run("dcgan_torch", 3), dir);
-    t.set_progress_output(nullptr);
-    t.run(false);
-  }
+  run_fresh(small_run("dcgan_torch", 3), dir);
   expect_error([&] { Trainer::resume(dir); }, {"has finished its 3 steps", "--steps N (more than 3)"});
   expect_error([&] { Trainer::resume(dir, 2); }, {"--steps 2", "already at step 3"});
   expect_error([&] { Trainer::resume(dir, 5, Device::CPU, "ddim"); },
